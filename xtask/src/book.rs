@@ -1,0 +1,333 @@
+//! The book as mdBook sees it: chapters read with mdBook's own Markdown parser
+//! (`mdbook_markdown::new_cmark_parser`, pulldown-cmark underneath), and the
+//! site built in-process with `mdbook-driver` and the mermaid preprocessor.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use mdbook_markdown::pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
+use mdbook_markdown::{MarkdownOptions, new_cmark_parser};
+
+/// One Markdown file under `src/`.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Relative to `src/`, with `/` separators.
+    pub rel: String,
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// Every `.md` file under `src/`, sorted by relative path.
+pub fn pages(root: &Path) -> Result<Vec<Page>, String> {
+    let src = root.join("src");
+    let mut out = Vec::new();
+    let mut stack = vec![src.clone()];
+    while let Some(dir) = stack.pop() {
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                let rel = path
+                    .strip_prefix(&src)
+                    .expect("under src")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push(Page { rel, path, text });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok(out)
+}
+
+/// A fenced or indented code block.
+#[derive(Debug, Clone)]
+pub struct CodeBlock {
+    /// The info string (`rust,noplayground`), empty for indented blocks.
+    pub info: String,
+    pub content: String,
+    /// 1-based line of the opening fence.
+    pub line: usize,
+}
+
+impl CodeBlock {
+    /// The language: the info string up to the first `,` or space.
+    pub fn lang(&self) -> &str {
+        self.info
+            .split([',', ' '])
+            .next()
+            .unwrap_or_default()
+            .trim()
+    }
+}
+
+/// A `{{#...}}` directive, such as `{{#rustdoc_include ../examples/a.rs:anchor}}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    /// `include`, `rustdoc_include`, `playground`, `title`, ...
+    pub kind: String,
+    /// The path as written, relative to the page.
+    pub target: String,
+    /// What follows the path after `:` (an anchor, or line numbers), if anything.
+    pub selector: Option<String>,
+    pub line: usize,
+}
+
+/// What one page holds, as the parser sees it.
+#[derive(Debug, Default, Clone)]
+pub struct Parsed {
+    pub code_blocks: Vec<CodeBlock>,
+    pub directives: Vec<Directive>,
+    /// Link and image destinations, with their lines.
+    pub links: Vec<(String, usize)>,
+    /// The HTML ids of the page's headings, as mdBook makes them.
+    pub heading_ids: Vec<String>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// mdBook's heading-id rule (mdbook-html's `id_from_content`): lower case,
+/// letters, digits, `_` and `-` kept, white space turned into `-`, the rest
+/// dropped.
+pub fn id_from_heading(text: &str) -> String {
+    text.trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| {
+            if c.is_alphanumeric() || c == '_' || c == '-' {
+                Some(c)
+            } else if c.is_whitespace() {
+                Some('-')
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// Finds `{{#kind target[:selector]}}` directives in a run of text. An escaped
+/// one (`\{{#...}}`) is not a directive, as in mdBook.
+fn directives_in(text: &str, base_line: usize, out: &mut Vec<Directive>) {
+    let mut rest = text;
+    let mut consumed = 0;
+    while let Some(start) = rest.find("{{#") {
+        let escaped = start > 0 && rest[..start].ends_with('\\');
+        let after = &rest[start + 3..];
+        let Some(end) = after.find("}}") else { break };
+        let body = after[..end].trim();
+        if !escaped {
+            let (kind, arg) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
+            let arg = arg.trim();
+            let (target, selector) = match arg.split_once(':') {
+                Some((t, s)) => (t.to_string(), Some(s.to_string())),
+                None => (arg.to_string(), None),
+            };
+            out.push(Directive {
+                kind: kind.to_string(),
+                target,
+                selector,
+                line: base_line + text[..consumed + start].matches('\n').count(),
+            });
+        }
+        let step = start + 3 + end + 2;
+        consumed += step;
+        rest = &rest[step..];
+    }
+}
+
+/// Parses one page with mdBook's parser and options.
+pub fn parse(text: &str) -> Parsed {
+    let mut parsed = Parsed::default();
+    let mut in_code: Option<CodeBlock> = None;
+    let mut heading: Option<(Option<String>, String)> = None;
+    let mut used_ids = HashSet::new();
+    let parser = new_cmark_parser(text, &MarkdownOptions::default());
+    for (event, range) in parser.into_offset_iter() {
+        let line = line_of(text, range.start);
+        match event {
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let info = match kind {
+                    CodeBlockKind::Fenced(info) => info.to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                in_code = Some(CodeBlock {
+                    info,
+                    content: String::new(),
+                    line,
+                });
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some(block) = in_code.take() {
+                    parsed.code_blocks.push(block);
+                }
+            }
+            Event::Start(Tag::Heading { id, .. }) => {
+                heading = Some((id.map(|i| i.to_string()), String::new()));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((explicit, text)) = heading.take() {
+                    let base = explicit.unwrap_or_else(|| id_from_heading(&text));
+                    let mut id = base.clone();
+                    let mut n = 1;
+                    while !used_ids.insert(id.clone()) {
+                        id = format!("{base}-{n}");
+                        n += 1;
+                    }
+                    parsed.heading_ids.push(id);
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. }) => {
+                parsed.links.push((dest_url.to_string(), line));
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(block) = in_code.as_mut() {
+                    block.content.push_str(&t);
+                } else if let Some((_, h)) = heading.as_mut() {
+                    h.push_str(&t);
+                }
+                directives_in(&t, line, &mut parsed.directives);
+            }
+            Event::Html(t) | Event::InlineHtml(t) => {
+                directives_in(&t, line, &mut parsed.directives);
+            }
+            _ => {}
+        }
+    }
+    parsed
+}
+
+/// The chapter files `SUMMARY.md` links to, relative to `src/`, in order.
+pub fn summary_entries(root: &Path) -> Result<Vec<String>, String> {
+    let path = root.join("src/SUMMARY.md");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(parse(&text)
+        .links
+        .into_iter()
+        .map(|(dest, _)| dest)
+        .filter(|d| !d.is_empty())
+        .collect())
+}
+
+/// The lines of `file` between `ANCHOR: name` and `ANCHOR_END: name`, or an
+/// error that says what is missing.
+pub fn check_anchor(file: &Path, name: &str) -> Result<(), String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let is_marker = |line: &str, marker: &str| {
+        line.split_once(marker)
+            .is_some_and(|(_, rest)| rest.trim() == name)
+    };
+    let start = text.lines().position(|l| is_marker(l, "ANCHOR:"));
+    let end = text.lines().position(|l| is_marker(l, "ANCHOR_END:"));
+    match (start, end) {
+        (Some(s), Some(e)) if s < e => Ok(()),
+        (None, _) => Err(format!("{} has no `ANCHOR: {name}`", file.display())),
+        (_, None) => Err(format!("{} has no `ANCHOR_END: {name}`", file.display())),
+        _ => Err(format!(
+            "{}: `ANCHOR_END: {name}` comes before `ANCHOR: {name}`",
+            file.display()
+        )),
+    }
+}
+
+/// A tracing layer that keeps every warning and error mdBook logs: mdBook
+/// only logs a broken `{{#include}}`, so a build "succeeds" without this.
+struct Keep(Arc<Mutex<Vec<String>>>);
+
+struct Message(String);
+
+impl tracing::field::Visit for Message {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if !self.0.is_empty() {
+            self.0.push(' ');
+        }
+        if field.name() == "message" {
+            self.0.push_str(&format!("{value:?}"));
+        } else {
+            self.0.push_str(&format!("{}={value:?}", field.name()));
+        }
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Keep {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        let level = *event.metadata().level();
+        if level <= tracing::Level::WARN {
+            let mut msg = Message(String::new());
+            event.record(&mut msg);
+            self.0
+                .lock()
+                .expect("warnings")
+                .push(format!("{level} {}: {}", event.metadata().target(), msg.0));
+        }
+    }
+}
+
+/// Builds the site into `dest` with mdBook and the mermaid preprocessor as
+/// libraries. Returns the warnings mdBook logged (a good build has none).
+pub fn build(root: &Path, dest: &Path) -> Result<Vec<String>, String> {
+    use tracing_subscriber::layer::SubscriberExt;
+    let kept = Arc::new(Mutex::new(Vec::new()));
+    let subscriber = tracing_subscriber::registry().with(Keep(Arc::clone(&kept)));
+    let result = tracing::subscriber::with_default(subscriber, || {
+        let mut book = mdbook_driver::MDBook::load(root).map_err(|e| format!("{e:#}"))?;
+        book.config.build.build_dir = dest.to_path_buf();
+        // book.toml names `mdbook-mermaid` as a command for `mdbook serve`;
+        // here the same preprocessor runs in-process under the same name.
+        book.with_preprocessor(mdbook_mermaid::Mermaid);
+        book.build().map_err(|e| format!("{e:#}"))
+    });
+    let warnings = kept.lock().expect("warnings").clone();
+    match result {
+        Ok(()) => Ok(warnings),
+        Err(e) => Err(format!("{e}\n{}", warnings.join("\n"))),
+    }
+}
+
+/// Where a chapter's link points, split into the file (relative to `src/`)
+/// and the fragment. `None` for links that leave the book.
+pub fn resolve_link(from_rel: &str, dest: &str) -> Option<(String, Option<String>)> {
+    if dest.contains("://") || dest.starts_with("mailto:") || dest.starts_with('/') {
+        return None;
+    }
+    let (file, fragment) = match dest.split_once('#') {
+        Some((f, frag)) => (f, Some(frag.to_string())),
+        None => (dest, None),
+    };
+    if file.is_empty() {
+        return Some((from_rel.to_string(), fragment));
+    }
+    let mut parts: Vec<&str> = from_rel.split('/').collect();
+    parts.pop();
+    for seg in file.split('/') {
+        match seg {
+            "." | "" => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    Some((parts.join("/"), fragment))
+}
+
+/// Every page's parse, keyed by its path relative to `src/`.
+pub fn parse_all(pages: &[Page]) -> BTreeMap<String, Parsed> {
+    pages
+        .iter()
+        .map(|p| (p.rel.clone(), parse(&p.text)))
+        .collect()
+}

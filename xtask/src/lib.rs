@@ -1,0 +1,53 @@
+//! The book's tooling, shared by `cargo xtask` and by the tests in
+//! `xtask/tests/`.
+//!
+//! - [`tools`]: the pinned mdBook versions, read from the workspace `Cargo.toml`.
+//! - [`book`]: reading chapters with mdBook's own Markdown parser, and building
+//!   the site in-process with `mdbook-driver` and the mermaid preprocessor.
+//! - [`outputs`]: recorded runs of the examples, running them, and the masks.
+//! - [`compile_fail`]: programs that must not compile, and their messages.
+//! - [`procs`]: finding child processes an example left behind (Linux).
+
+pub mod book;
+pub mod compile_fail;
+pub mod outputs;
+pub mod procs;
+pub mod tools;
+
+use std::path::{Path, PathBuf};
+
+/// The repository root (the directory that holds `book.toml`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the repository root")
+        .to_path_buf()
+}
+
+/// Sorted paths of the files directly in `dir` whose name ends with `suffix`.
+pub fn files_with_suffix(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.to_string_lossy().ends_with(suffix))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The file stem as a `String` (`examples/ch01-x.rs` -> `ch01-x`).
+pub fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The names of the book's examples: `examples/*.rs`, sorted.
+pub fn example_names(root: &Path) -> Vec<String> {
+    files_with_suffix(&root.join("examples"), ".rs")
+        .iter()
+        .map(|p| stem(p))
+        .collect()
+}

@@ -1,0 +1,458 @@
+//! Recorded runs of the examples: where they live, how an example is run,
+//! and how a fresh run is compared with the recorded one.
+//!
+//! A recorded run is `examples/outputs/NAME.txt` (or `NAME.VARIANT.txt`). Its
+//! first line is the command, `$ cargo run --example NAME [-- ARGS]`; the rest
+//! is what the program printed, stdout and stderr through one pipe, in the
+//! order a terminal shows them. STYLE.md ("Output masks") documents the masks
+//! below for authors; this file is the one place they are implemented.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+use regex::Regex;
+
+/// How long an example may run in a debug build (DEVELOPERS.md: under 2 s).
+pub const TIME_BOUND: Duration = Duration::from_secs(2);
+
+/// When a run is stopped for good: a hung example fails, it does not hang the suite.
+pub const KILL_AFTER: Duration = Duration::from_secs(20);
+
+/// What runs a recorded command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runner {
+    /// `$ cargo run --example NAME`: the example's debug binary.
+    Native,
+    /// `$ cargo +nightly miri run --example NAME`: the example under Miri.
+    Miri,
+}
+
+/// One recorded run.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// `examples/outputs/NAME[.VARIANT].txt`
+    pub path: PathBuf,
+    /// The example the command runs.
+    pub example: String,
+    /// The arguments after `--`.
+    pub args: Vec<String>,
+    pub runner: Runner,
+    /// The first line, as written.
+    pub command: String,
+    /// The recorded output, one entry per line, without line ends.
+    pub lines: Vec<String>,
+}
+
+const NATIVE_PREFIX: &str = "$ cargo run --example ";
+const MIRI_PREFIX: &str = "$ cargo +nightly miri run --example ";
+
+/// Parses a command line of a recorded file.
+pub fn parse_command(line: &str) -> Result<(Runner, String, Vec<String>), String> {
+    let (runner, rest) = if let Some(rest) = line.strip_prefix(NATIVE_PREFIX) {
+        (Runner::Native, rest)
+    } else if let Some(rest) = line.strip_prefix(MIRI_PREFIX) {
+        (Runner::Miri, rest)
+    } else {
+        return Err(format!(
+            "the first line must be the command, `{NATIVE_PREFIX}NAME [-- ARGS]` \
+             or `{MIRI_PREFIX}NAME [-- ARGS]`, found `{line}`"
+        ));
+    };
+    let mut words = rest.split_whitespace();
+    let example = words
+        .next()
+        .ok_or_else(|| format!("no example name in `{line}`"))?
+        .to_string();
+    let args: Vec<String> = match words.next() {
+        None => Vec::new(),
+        Some("--") => words.map(str::to_string).collect(),
+        Some(other) => {
+            return Err(format!(
+                "arguments for the example go after `--`, found `{other}` in `{line}`"
+            ));
+        }
+    };
+    Ok((runner, example, args))
+}
+
+/// Reads one recorded file.
+pub fn read_recorded(path: &Path) -> Result<Recorded, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = text.replace("\r\n", "\n");
+    let mut lines = text.lines();
+    let command = lines
+        .next()
+        .ok_or_else(|| format!("{} is empty", path.display()))?
+        .to_string();
+    let (runner, example, args) =
+        parse_command(&command).map_err(|e| format!("{}: {e}", path.display()))?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let owner = file_name.split('.').next().unwrap_or_default();
+    if owner != example {
+        return Err(format!(
+            "{}: the file is named after `{owner}` but its command runs `{example}`",
+            path.display()
+        ));
+    }
+    Ok(Recorded {
+        path: path.to_path_buf(),
+        example,
+        args,
+        runner,
+        command,
+        lines: lines.map(str::to_string).collect(),
+    })
+}
+
+/// Every recorded run in `examples/outputs/`, sorted by file name.
+pub fn recorded_runs(root: &Path) -> Result<Vec<Recorded>, String> {
+    crate::files_with_suffix(&root.join("examples/outputs"), ".txt")
+        .iter()
+        .map(|p| read_recorded(p))
+        .collect()
+}
+
+/// What an example's `//!` header says.
+#[derive(Debug, Default, Clone)]
+pub struct Header {
+    pub question: Option<String>,
+    pub run: Option<String>,
+    /// Output line ranges (1-based, without the command line) whose order may vary.
+    pub unordered: Vec<RangeInclusive<usize>>,
+}
+
+/// Reads the leading `//!` block of an example.
+pub fn header(source: &str) -> Result<Header, String> {
+    let mut h = Header::default();
+    for line in source.lines() {
+        let Some(text) = line.strip_prefix("//!") else {
+            break;
+        };
+        let text = text.trim();
+        if let Some(q) = text.strip_prefix("Question:") {
+            h.question = Some(q.trim().to_string());
+        } else if let Some(r) = text.strip_prefix("Run:") {
+            h.run = Some(r.trim().to_string());
+        } else if let Some(spec) = text.strip_prefix("Unordered output: lines ") {
+            for part in spec.split(',') {
+                let part = part.trim().trim_end_matches('.');
+                let (a, b) = part.split_once('-').unwrap_or((part, part));
+                let parse = |s: &str| {
+                    s.trim()
+                        .parse::<usize>()
+                        .map_err(|_| format!("bad line range `{part}` in `{text}`"))
+                };
+                let (a, b) = (parse(a)?, parse(b)?);
+                if a == 0 || b < a {
+                    return Err(format!("bad line range `{part}` in `{text}`"));
+                }
+                h.unordered.push(a..=b);
+            }
+        }
+    }
+    Ok(h)
+}
+
+static MASKS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    [
+        // 1. Addresses.
+        (r"0x[0-9a-fA-F]+", "0x<ADDR>"),
+        // 2. Process ids.
+        (r"\b(pid|PID)([ =:]+)[0-9]+", "${1}${2}<PID>"),
+        // 3. Thread ids.
+        (r"ThreadId\([0-9]+\)", "ThreadId(<N>)"),
+        // 4. Timings, as `Duration`'s Debug prints them.
+        (r"\b[0-9]+(\.[0-9]+)? ?(ns|µs|us|ms|s)\b", "<TIME>"),
+        // 5. Measured sizes.
+        (r"\b[0-9]+(\.[0-9]+)? ?(KiB|MiB|GiB)\b", "<SIZE>"),
+    ]
+    .into_iter()
+    .map(|(re, with)| (Regex::new(re).expect("mask regex"), with))
+    .collect()
+});
+
+/// The marker of rule 6: a line that says its value varies.
+pub const VARIES: &str = "(varies)";
+
+/// Applies the masks (STYLE.md, "Output masks") to one line.
+pub fn mask_line(line: &str) -> String {
+    // 6. Declared variation: keep what comes before the first ": ".
+    if line.trim_end().ends_with(VARIES) {
+        let head = line.split_once(": ").map_or("", |(head, _)| head);
+        return format!("{head}: <VARIES> {VARIES}");
+    }
+    let mut out = line.to_string();
+    for (re, with) in MASKS.iter() {
+        out = re.replace_all(&out, *with).into_owned();
+    }
+    out
+}
+
+/// Compares a fresh run with the recorded lines. `Err` holds a readable report.
+pub fn compare(
+    expected: &[String],
+    actual: &[String],
+    unordered: &[RangeInclusive<usize>],
+) -> Result<(), String> {
+    let exp: Vec<String> = expected.iter().map(|l| mask_line(l)).collect();
+    let act: Vec<String> = actual.iter().map(|l| mask_line(l)).collect();
+    if exp.len() != act.len() {
+        return Err(format!(
+            "the run printed {} lines, the recording has {}\n{}",
+            act.len(),
+            exp.len(),
+            side_by_side(expected, actual)
+        ));
+    }
+    // 7. Unordered ranges: compare as multisets, then skip them below.
+    for range in unordered {
+        let (a, b) = (*range.start() - 1, (*range.end()).min(exp.len()));
+        if a >= b {
+            continue;
+        }
+        let mut e = exp[a..b].to_vec();
+        let mut g = act[a..b].to_vec();
+        e.sort();
+        g.sort();
+        if e != g {
+            return Err(format!(
+                "lines {}-{} (declared unordered) differ as a set\n{}",
+                a + 1,
+                b,
+                side_by_side(expected, actual)
+            ));
+        }
+    }
+    let in_unordered = |i: usize| unordered.iter().any(|r| r.contains(&(i + 1)));
+    for (i, (e, a)) in exp.iter().zip(&act).enumerate() {
+        if !in_unordered(i) && e != a {
+            return Err(format!(
+                "line {} differs\n  recorded: {}\n  now:      {}\n  (after masks: `{}` vs `{}`)\n{}",
+                i + 1,
+                expected[i],
+                actual[i],
+                e,
+                a,
+                side_by_side(expected, actual)
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn side_by_side(expected: &[String], actual: &[String]) -> String {
+    let mut s = String::from("--- recorded\n");
+    for l in expected {
+        s.push_str("  ");
+        s.push_str(l);
+        s.push('\n');
+    }
+    s.push_str("--- now\n");
+    for l in actual {
+        s.push_str("  ");
+        s.push_str(l);
+        s.push('\n');
+    }
+    s
+}
+
+/// Builds every example (debug) and returns each one's executable.
+pub fn build_examples(root: &Path) -> Result<BTreeMap<String, PathBuf>, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let out = Command::new(&cargo)
+        .current_dir(root)
+        .args([
+            "build",
+            "--package",
+            "thread-vs-process",
+            "--examples",
+            "--message-format=json-render-diagnostics",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run `{cargo} build --examples`: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`cargo build --examples` failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let mut bins = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if msg["reason"] != "compiler-artifact" {
+            continue;
+        }
+        let is_example = msg["target"]["kind"]
+            .as_array()
+            .is_some_and(|k| k.iter().any(|k| k == "example"));
+        if let (true, Some(name), Some(exe)) = (
+            is_example,
+            msg["target"]["name"].as_str(),
+            msg["executable"].as_str(),
+        ) {
+            bins.insert(name.to_string(), PathBuf::from(exe));
+        }
+    }
+    Ok(bins)
+}
+
+/// One finished (or stopped) run of a program.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The exit code; `None` when a signal ended it or it was killed.
+    pub code: Option<i32>,
+    /// stdout and stderr through one pipe, `\r\n` turned into `\n`.
+    pub output: String,
+    pub elapsed: Duration,
+    /// It was still running after [`KILL_AFTER`] and was killed.
+    pub killed: bool,
+    /// Only stderr, when the run kept the streams apart.
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn lines(&self) -> Vec<String> {
+        self.output.lines().map(str::to_string).collect()
+    }
+}
+
+/// A clean environment for an example: no backtraces, no inherited stack settings.
+fn prepare(cmd: &mut Command, root: &Path) {
+    cmd.current_dir(root)
+        .stdin(Stdio::null())
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .env_remove("RUST_MIN_STACK")
+        .env_remove("RUST_LOG");
+}
+
+/// Runs `program args` from `root` with stdout and stderr merged, as a
+/// terminal shows them. The run is killed after `kill_after`.
+pub fn run_merged(
+    root: &Path,
+    program: &Path,
+    args: &[String],
+    kill_after: Duration,
+) -> Result<Run, String> {
+    let (mut reader, writer) =
+        std::io::pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
+    let writer2 = writer
+        .try_clone()
+        .map_err(|e| format!("cannot clone a pipe: {e}"))?;
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    prepare(&mut cmd, root);
+    cmd.stdout(writer).stderr(writer2);
+    let start = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
+    // The Command holds the pipe's write ends: drop them, or the reader never sees EOF.
+    drop(cmd);
+    let buf = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&buf);
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut chunk = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().expect("output buffer").extend_from_slice(&chunk[..n]);
+        }
+        let _ = done_tx.send(());
+    });
+    let (status, killed) = wait_bounded(&mut child, kill_after)?;
+    let elapsed = start.elapsed();
+    // A grandchild that still holds the pipe must not hang us either.
+    let _ = done_rx.recv_timeout(Duration::from_secs(2));
+    let bytes = buf.lock().expect("output buffer").clone();
+    Ok(Run {
+        code: status.and_then(|s| s.code()),
+        output: String::from_utf8_lossy(&bytes).replace("\r\n", "\n"),
+        elapsed,
+        killed,
+        stderr: String::new(),
+    })
+}
+
+/// Runs `program args` from `root` keeping stdout and stderr apart.
+pub fn run_separate(
+    root: &Path,
+    program: &Path,
+    args: &[String],
+    kill_after: Duration,
+) -> Result<Run, String> {
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    prepare(&mut cmd, root);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
+    let mut out_pipe = child.stdout.take().expect("piped stdout");
+    let mut err_pipe = child.stderr.take().expect("piped stderr");
+    let out_t = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out_pipe.read_to_end(&mut s);
+        s
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = err_pipe.read_to_end(&mut s);
+        s
+    });
+    let (status, killed) = wait_bounded(&mut child, kill_after)?;
+    let elapsed = start.elapsed();
+    let out = out_t.join().unwrap_or_default();
+    let err = err_t.join().unwrap_or_default();
+    Ok(Run {
+        code: status.and_then(|s| s.code()),
+        output: String::from_utf8_lossy(&out).replace("\r\n", "\n"),
+        elapsed,
+        killed,
+        stderr: String::from_utf8_lossy(&err).replace("\r\n", "\n"),
+    })
+}
+
+/// Waits for `child` at most `limit`; kills and reaps it after that.
+fn wait_bounded(
+    child: &mut std::process::Child,
+    limit: Duration,
+) -> Result<(Option<std::process::ExitStatus>, bool), String> {
+    let deadline = Instant::now() + limit;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Ok((Some(status), false)),
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(2)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Ok((None, true));
+            }
+            Err(e) => return Err(format!("cannot wait for the example: {e}")),
+        }
+    }
+}
+
+/// The text of a recorded file for a fresh run.
+pub fn render(command: &str, run: &Run) -> String {
+    let mut text = format!("{command}\n{}", run.output);
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}

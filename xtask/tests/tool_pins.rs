@@ -1,0 +1,73 @@
+//! Guards the single place tool versions are pinned: the mdBook libraries
+//! the tests build with, the tools `cargo xtask serve` installs, the README
+//! and the GitHub workflows all agree with `[workspace.metadata.tools]`.
+
+use xtask::{repo_root, tools};
+
+/// The versions of a package in Cargo.lock.
+fn locked_versions(lock: &str, name: &str) -> Vec<String> {
+    let doc: toml::Table = lock.parse().expect("Cargo.lock is TOML");
+    doc.get("package")
+        .and_then(|p| p.as_array())
+        .map(|pkgs| {
+            pkgs.iter()
+                .filter(|p| p.get("name").and_then(|n| n.as_str()) == Some(name))
+                .filter_map(|p| p.get("version").and_then(|v| v.as_str()).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn mdbook_libraries_match_the_pinned_tools() {
+    let root = repo_root();
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).expect("Cargo.lock");
+    let mdbook = tools::version_of(&root, "mdbook").expect("pinned mdbook");
+    let mermaid = tools::version_of(&root, "mdbook-mermaid").expect("pinned mdbook-mermaid");
+    for (crate_name, pinned) in [
+        ("mdbook-driver", &mdbook),
+        ("mdbook-html", &mdbook),
+        ("mdbook-markdown", &mdbook),
+        ("mdbook-mermaid", &mermaid),
+    ] {
+        let locked = locked_versions(&lock, crate_name);
+        assert_eq!(
+            locked,
+            vec![pinned.clone()],
+            "Cargo.lock has {crate_name} {locked:?}, but [workspace.metadata.tools] pins {pinned}: \
+             the tests would check a different mdBook than readers serve"
+        );
+    }
+}
+
+#[test]
+fn readme_and_workflows_use_the_pinned_tools() {
+    let root = repo_root();
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    for tool in tools::pinned(&root).expect("pins") {
+        let named = format!("{} {}", tool.name, tool.version);
+        assert!(
+            readme.contains(&named),
+            "README.md should name `{named}`, the pinned version"
+        );
+    }
+    let workflows = root.join(".github/workflows");
+    let mut checked = 0;
+    for wf in xtask::files_with_suffix(&workflows, ".yml") {
+        let text = std::fs::read_to_string(&wf).expect("workflow");
+        if text.contains("mdbook") {
+            checked += 1;
+            assert!(
+                text.contains("cargo xtask install-tools") || text.contains("cargo xtask build"),
+                "{} uses mdbook but not through `cargo xtask`, which reads the pinned versions",
+                wf.display()
+            );
+            assert!(
+                !text.contains("cargo install mdbook"),
+                "{} installs mdbook itself instead of the pinned version",
+                wf.display()
+            );
+        }
+    }
+    assert!(checked > 0, "no workflow in .github/workflows builds the book");
+}
