@@ -6,10 +6,12 @@
 //!   the site in-process with `mdbook-driver` and the mermaid preprocessor.
 //! - [`outputs`]: recorded runs of the examples, running them, and the masks.
 //! - [`compile_fail`]: programs that must not compile, and their messages.
+//! - [`miri`]: the examples that use `unsafe` or atomics, run under Miri.
 //! - [`procs`]: finding child processes an example left behind (Linux).
 
 pub mod book;
 pub mod compile_fail;
+pub mod miri;
 pub mod outputs;
 pub mod procs;
 pub mod tools;

@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use xtask::{compile_fail, outputs, repo_root, tools};
+use std::time::Instant;
+
+use xtask::{compile_fail, miri as miri_runs, outputs, repo_root, tools};
 
 const USAGE: &str = "\
 usage: cargo xtask <command> [options]
@@ -18,6 +20,12 @@ commands:
                      recorded outputs in examples/outputs/ and the compiler
                      messages in examples/compile_fail/
   install-tools      install the pinned mdbook and mdbook-mermaid into .tools/
+  miri [--record]    run the examples that use unsafe or atomics under Miri
+                     (the nightly pinned in Cargo.toml, installed if missing)
+                     and compare with examples/outputs/*.miri.txt
+                     (--record rewrites those files instead)
+  stress N           run `cargo test` N times; every second run is pinned to
+                     CPU 0 with a CPU-bound process beside it (Linux)
   help               print this text";
 
 fn main() -> ExitCode {
@@ -30,6 +38,9 @@ fn main() -> ExitCode {
         Some("install-tools") if args.len() == 1 => install_tools(&root).map(|bin| {
             println!("{}", bin.display());
         }),
+        Some("miri") => miri(&root, &args[1..]),
+        Some("stress") => stress(&root, &args[1..]),
+        Some("__burn") => burn(),
         Some("help" | "--help" | "-h") if args.len() == 1 => {
             println!("{USAGE}");
             Ok(())
@@ -234,5 +245,183 @@ fn record_outputs(root: &Path, names: &[String]) -> Result<(), Failure> {
         Ok(())
     } else {
         Err(Failure::Failed(problems.join("\n")))
+    }
+}
+
+fn miri(root: &Path, args: &[String]) -> Result<(), Failure> {
+    let record = match args {
+        [] => false,
+        [flag] if flag == "--record" => true,
+        _ => return Err(Failure::Usage(format!("bad arguments for miri: {args:?}"))),
+    };
+    // Every example that needs Miri has a Miri run or says why not.
+    let mut problems = Vec::new();
+    let recorded = miri_runs::recorded(root)?;
+    for name in xtask::example_names(root) {
+        let source = std::fs::read_to_string(root.join(format!("examples/{name}.rs")))
+            .map_err(|e| format!("cannot read examples/{name}.rs: {e}"))?;
+        let has_run = recorded.iter().any(|r| r.example == name);
+        if miri_runs::needs_miri(&source) && !has_run && miri_runs::exemption(&source).is_none() {
+            problems.push(format!(
+                "examples/{name}.rs uses unsafe or atomics but has no examples/outputs/{name}.miri.txt \
+                 and no `//! Miri: not run, because ...` line"
+            ));
+        }
+    }
+    if recorded.is_empty() {
+        problems.push("no recorded Miri runs in examples/outputs/*.miri.txt".to_string());
+    }
+    if !problems.is_empty() {
+        return Err(Failure::Failed(problems.join("\n")));
+    }
+    miri_runs::install(root)?;
+    let mut ub_caught = 0;
+    for rec in &recorded {
+        let start = Instant::now();
+        let run = miri_runs::run(root, rec)?;
+        let shown = rec.path.strip_prefix(root).unwrap_or(&rec.path).display().to_string();
+        println!("{} ({:.1?})", rec.command, start.elapsed());
+        if run.killed {
+            problems.push(format!("{shown}: Miri did not finish in time"));
+            continue;
+        }
+        let ub = miri_runs::reports_ub(&run.output);
+        if ub {
+            ub_caught += 1;
+            println!("  Miri reported undefined behaviour, as the book shows:");
+            for line in run.output.lines().filter(|l| l.starts_with("error")) {
+                println!("  | {line}");
+            }
+        }
+        if ub == (run.code == Some(0)) {
+            problems.push(format!(
+                "{shown}: exit code {:?} but undefined behaviour reported: {ub}\n{}",
+                run.code, run.output
+            ));
+            continue;
+        }
+        if record {
+            std::fs::write(&rec.path, outputs::render(&rec.command, &run))
+                .map_err(|e| format!("cannot write {shown}: {e}"))?;
+            println!("  wrote {shown}");
+            continue;
+        }
+        let expected_ub = miri_runs::reports_ub(&rec.lines.join("\n"));
+        if expected_ub != ub {
+            problems.push(format!(
+                "{shown}: the recording says undefined behaviour: {expected_ub}; this run: {ub}\n{}",
+                run.output
+            ));
+            continue;
+        }
+        if let Err(diff) = outputs::compare(&rec.lines, &run.lines(), &[]) {
+            problems.push(format!("{shown} drifted: {diff}"));
+        }
+    }
+    println!(
+        "{} Miri runs, {} with the undefined behaviour the book shows, {} problems",
+        recorded.len(),
+        ub_caught,
+        problems.len()
+    );
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Failed(problems.join("\n\n")))
+    }
+}
+
+/// Keeps one CPU busy until it is killed (the load beside a stress run).
+fn burn() -> Result<(), Failure> {
+    let mut x: u64 = 0;
+    loop {
+        x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+    }
+}
+
+/// Kills and reaps the load process however the stress run ends.
+struct Load(std::process::Child);
+
+impl Drop for Load {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn stress(root: &Path, args: &[String]) -> Result<(), Failure> {
+    let n: u32 = match args {
+        [n] => n
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| Failure::Usage(format!("stress takes a run count, not `{n}`")))?,
+        _ => return Err(Failure::Usage("stress takes one argument: the number of runs".into())),
+    };
+    if !cfg!(target_os = "linux") {
+        return Err(Failure::Failed("stress pins runs with taskset, which is Linux only".into()));
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let me = std::env::current_exe().map_err(|e| format!("cannot find xtask itself: {e}"))?;
+    // Build once, so the runs time the tests and not the compiler.
+    let status = Command::new(&cargo)
+        .current_dir(root)
+        .args(["test", "--no-run", "-q"])
+        .status()
+        .map_err(|e| format!("cannot run cargo test: {e}"))?;
+    if !status.success() {
+        return Err(Failure::Failed("cargo test --no-run failed".into()));
+    }
+    let all = Instant::now();
+    let mut failed = Vec::new();
+    for i in 1..=n {
+        let pinned = i % 2 == 0;
+        let _load = if pinned {
+            let child = Command::new("taskset")
+                .args(["-c", "0"])
+                .arg(&me)
+                .arg("__burn")
+                .spawn()
+                .map_err(|e| format!("cannot start the load (is taskset installed?): {e}"))?;
+            Some(Load(child))
+        } else {
+            None
+        };
+        let mut cmd = if pinned {
+            let mut c = Command::new("taskset");
+            c.args(["-c", "0"]).arg(&cargo);
+            c
+        } else {
+            Command::new(&cargo)
+        };
+        let start = Instant::now();
+        let out = cmd
+            .current_dir(root)
+            .args(["test", "-q"])
+            .output()
+            .map_err(|e| format!("cannot run cargo test: {e}"))?;
+        let took = start.elapsed();
+        let how = if pinned { "pinned to CPU 0, with load" } else { "free" };
+        if out.status.success() {
+            println!("run {i}/{n} ({how}): passed in {took:.1?}");
+        } else {
+            println!("run {i}/{n} ({how}): FAILED in {took:.1?}");
+            let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+            text.push_str(&String::from_utf8_lossy(&out.stderr));
+            failed.push(format!("run {i} ({how}):\n{text}"));
+        }
+    }
+    let total = all.elapsed();
+    println!(
+        "stress: {} passed, {} failed, in {:.0?} ({:.1?} a run)",
+        n as usize - failed.len(),
+        failed.len(),
+        total,
+        total / n
+    );
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Failed(failed.join("\n\n")))
     }
 }

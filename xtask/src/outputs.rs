@@ -164,8 +164,9 @@ pub fn header(source: &str) -> Result<Header, String> {
 
 static MASKS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
-        // 1. Addresses.
+        // 1. Addresses, and Miri's names for allocations.
         (r"0x[0-9a-fA-F]+", "0x<ADDR>"),
+        (r"\balloc[0-9]+\b", "alloc<N>"),
         // 2. Process ids.
         (r"\b(pid|PID)([ =:]+)[0-9]+", "${1}${2}<PID>"),
         // 3. Thread ids.
@@ -335,7 +336,11 @@ fn prepare(cmd: &mut Command, root: &Path) {
         .env_remove("RUST_BACKTRACE")
         .env_remove("RUST_LIB_BACKTRACE")
         .env_remove("RUST_MIN_STACK")
-        .env_remove("RUST_LOG");
+        .env_remove("RUST_LOG")
+        // What the cargo that runs us sets must not steer a nested cargo.
+        .env_remove("RUSTC")
+        .env_remove("RUSTC_WRAPPER")
+        .env_remove("RUSTUP_TOOLCHAIN");
 }
 
 /// Runs `program args` from `root` with stdout and stderr merged, as a
