@@ -2,6 +2,8 @@
 //!
 //! Run: cargo run --example ch01-one-program-many-processes
 //!
+//! Miri: not run, because it starts child processes.
+//!
 //! The program starts three copies of itself (its own executable file, found
 //! with `std::env::current_exe()`). Each copy is a separate process with its
 //! own process id and its own copy of the global variable `VALUE`. The parent

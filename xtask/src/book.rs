@@ -184,7 +184,8 @@ pub fn parse(text: &str) -> Parsed {
                     parsed.heading_ids.push(id);
                 }
             }
-            Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. }) => {
+            Event::Start(Tag::Link { dest_url, .. })
+            | Event::Start(Tag::Image { dest_url, .. }) => {
                 parsed.links.push((dest_url.to_string(), line));
             }
             Event::Text(t) | Event::Code(t) => {
@@ -268,10 +269,11 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Keep {
         if level <= tracing::Level::WARN {
             let mut msg = Message(String::new());
             event.record(&mut msg);
-            self.0
-                .lock()
-                .expect("warnings")
-                .push(format!("{level} {}: {}", event.metadata().target(), msg.0));
+            self.0.lock().expect("warnings").push(format!(
+                "{level} {}: {}",
+                event.metadata().target(),
+                msg.0
+            ));
         }
     }
 }

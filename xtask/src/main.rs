@@ -46,7 +46,10 @@ fn main() -> ExitCode {
             Ok(())
         }
         Some(other) => {
-            eprintln!("error: unknown command or arguments: `{}`\n\n{USAGE}", other);
+            eprintln!(
+                "error: unknown command or arguments: `{}`\n\n{USAGE}",
+                other
+            );
             return ExitCode::from(2);
         }
         None => {
@@ -148,7 +151,9 @@ fn serve(root: &Path, flags: &[String]) -> Result<(), Failure> {
     if status.success() {
         Ok(())
     } else {
-        Err(Failure::Failed(format!("mdbook serve exited with {status}")))
+        Err(Failure::Failed(format!(
+            "mdbook serve exited with {status}"
+        )))
     }
 }
 
@@ -171,7 +176,9 @@ fn build(root: &Path, args: &[String]) -> Result<(), Failure> {
 
 fn record_outputs(root: &Path, names: &[String]) -> Result<(), Failure> {
     if let Some(flag) = names.iter().find(|n| n.starts_with('-')) {
-        return Err(Failure::Usage(format!("outputs takes example names, not `{flag}`")));
+        return Err(Failure::Usage(format!(
+            "outputs takes example names, not `{flag}`"
+        )));
     }
     let known = xtask::example_names(root);
     let compile_fail_names: Vec<String> = compile_fail::cases(root)
@@ -232,7 +239,11 @@ fn record_outputs(root: &Path, names: &[String]) -> Result<(), Failure> {
     let version = compile_fail::rustc_version(root)?;
     for case in compile_fail::cases(root).iter().filter(|c| wanted(&c.name)) {
         let outcome = compile_fail::compile(root, case)?;
-        let shown = case.expected.strip_prefix(root).unwrap_or(&case.expected).display();
+        let shown = case
+            .expected
+            .strip_prefix(root)
+            .unwrap_or(&case.expected)
+            .display();
         if outcome.compiled {
             problems.push(format!("{shown}: the program compiles; it must not"));
             continue;
@@ -279,7 +290,12 @@ fn miri(root: &Path, args: &[String]) -> Result<(), Failure> {
     for rec in &recorded {
         let start = Instant::now();
         let run = miri_runs::run(root, rec)?;
-        let shown = rec.path.strip_prefix(root).unwrap_or(&rec.path).display().to_string();
+        let shown = rec
+            .path
+            .strip_prefix(root)
+            .unwrap_or(&rec.path)
+            .display()
+            .to_string();
         println!("{} ({:.1?})", rec.command, start.elapsed());
         if run.killed {
             problems.push(format!("{shown}: Miri did not finish in time"));
@@ -356,10 +372,16 @@ fn stress(root: &Path, args: &[String]) -> Result<(), Failure> {
             .ok()
             .filter(|n| *n > 0)
             .ok_or_else(|| Failure::Usage(format!("stress takes a run count, not `{n}`")))?,
-        _ => return Err(Failure::Usage("stress takes one argument: the number of runs".into())),
+        _ => {
+            return Err(Failure::Usage(
+                "stress takes one argument: the number of runs".into(),
+            ));
+        }
     };
     if !cfg!(target_os = "linux") {
-        return Err(Failure::Failed("stress pins runs with taskset, which is Linux only".into()));
+        return Err(Failure::Failed(
+            "stress pins runs with taskset, which is Linux only".into(),
+        ));
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let me = std::env::current_exe().map_err(|e| format!("cannot find xtask itself: {e}"))?;
@@ -401,7 +423,11 @@ fn stress(root: &Path, args: &[String]) -> Result<(), Failure> {
             .output()
             .map_err(|e| format!("cannot run cargo test: {e}"))?;
         let took = start.elapsed();
-        let how = if pinned { "pinned to CPU 0, with load" } else { "free" };
+        let how = if pinned {
+            "pinned to CPU 0, with load"
+        } else {
+            "free"
+        };
         if out.status.success() {
             println!("run {i}/{n} ({how}): passed in {took:.1?}");
         } else {

@@ -26,7 +26,12 @@ pub fn toolchain(root: &Path) -> Result<String, String> {
         .and_then(|m| m.get("toolchain"))
         .and_then(|t| t.as_str())
         .map(str::to_string)
-        .ok_or_else(|| format!("{} has no [workspace.metadata.miri] toolchain", path.display()))
+        .ok_or_else(|| {
+            format!(
+                "{} has no [workspace.metadata.miri] toolchain",
+                path.display()
+            )
+        })
 }
 
 /// True when an example's own code uses `unsafe` or atomics (comments aside).
@@ -42,7 +47,11 @@ pub fn exemption(source: &str) -> Option<String> {
     source
         .lines()
         .map_while(|l| l.strip_prefix("//!"))
-        .find_map(|l| l.trim().strip_prefix("Miri: not run").map(|r| r.trim().to_string()))
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Miri: not run")
+                .map(|r| r.trim().to_string())
+        })
 }
 
 /// Every recorded Miri run.
@@ -58,7 +67,15 @@ pub fn recorded(root: &Path) -> Result<Vec<Recorded>, String> {
 pub fn install(root: &Path) -> Result<(), String> {
     let tc = toolchain(root)?;
     let status = Command::new("rustup")
-        .args(["toolchain", "install", &tc, "--profile", "minimal", "--component", "miri,rust-src"])
+        .args([
+            "toolchain",
+            "install",
+            &tc,
+            "--profile",
+            "minimal",
+            "--component",
+            "miri,rust-src",
+        ])
         .status()
         .map_err(|e| format!("cannot run rustup: {e}"))?;
     if !status.success() {
@@ -93,7 +110,12 @@ pub fn run(root: &Path, rec: &Recorded) -> Result<Run, String> {
     }
     // `cargo` picks the toolchain from `+nightly`, not from the CARGO of the
     // cargo that runs xtask (which is the pinned stable one).
-    outputs::run_merged(root, Path::new("cargo"), &args, std::time::Duration::from_secs(600))
+    outputs::run_merged(
+        root,
+        Path::new("cargo"),
+        &args,
+        std::time::Duration::from_secs(600),
+    )
 }
 
 /// Miri found undefined behaviour in this output.

@@ -169,8 +169,12 @@ static MASKS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"\balloc[0-9]+\b", "alloc<N>"),
         // 2. Process ids.
         (r"\b(pid|PID)([ =:]+)[0-9]+", "${1}${2}<PID>"),
-        // 3. Thread ids.
+        // 3. Thread ids, also the OS thread id in a panic message.
         (r"ThreadId\([0-9]+\)", "ThreadId(<N>)"),
+        (
+            r"(thread '[^']*') \([0-9]+\) panicked",
+            "${1} (<N>) panicked",
+        ),
         // 4. Timings, as `Duration`'s Debug prints them.
         (r"\b[0-9]+(\.[0-9]+)? ?(ns|µs|us|ms|s)\b", "<TIME>"),
         // 5. Measured sizes.
@@ -351,8 +355,7 @@ pub fn run_merged(
     args: &[String],
     kill_after: Duration,
 ) -> Result<Run, String> {
-    let (mut reader, writer) =
-        std::io::pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
+    let (mut reader, writer) = std::io::pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
     let writer2 = writer
         .try_clone()
         .map_err(|e| format!("cannot clone a pipe: {e}"))?;
@@ -375,7 +378,9 @@ pub fn run_merged(
             if n == 0 {
                 break;
             }
-            sink.lock().expect("output buffer").extend_from_slice(&chunk[..n]);
+            sink.lock()
+                .expect("output buffer")
+                .extend_from_slice(&chunk[..n]);
         }
         let _ = done_tx.send(());
     });

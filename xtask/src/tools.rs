@@ -35,7 +35,10 @@ pub fn pinned(root: &Path) -> Result<Vec<Tool>, String> {
         });
     }
     if tools.is_empty() {
-        return Err(format!("{}: [workspace.metadata.tools] is empty", path.display()));
+        return Err(format!(
+            "{}: [workspace.metadata.tools] is empty",
+            path.display()
+        ));
     }
     Ok(tools)
 }
