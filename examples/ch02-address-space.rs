@@ -2,6 +2,9 @@
 //!
 //! Run: cargo run --example ch02-address-space
 //!
+//! Miri: not run, because its addresses are looked up in the real
+//! /proc/self/maps, which knows nothing of Miri's simulated memory.
+//!
 //! The program takes the address of a function, two statics, a heap
 //! allocation and a local variable. On Linux it then looks each address up
 //! in `/proc/self/maps`, the kernel's list of this process's memory regions,

@@ -59,7 +59,11 @@ fn page_dir(b: &Book, rel: &str) -> PathBuf {
 fn included_files(b: &Book) -> BTreeSet<PathBuf> {
     let mut set = BTreeSet::new();
     for (rel, parsed) in &b.parsed {
-        for d in parsed.directives.iter().filter(|d| INCLUDES.contains(&d.kind.as_str())) {
+        for d in parsed
+            .directives
+            .iter()
+            .filter(|d| INCLUDES.contains(&d.kind.as_str()))
+        {
             let full = page_dir(b, rel).join(&d.target);
             if let Ok(canon) = full.canonicalize() {
                 set.insert(canon);
@@ -110,19 +114,27 @@ fn every_include_resolves_to_a_file_and_anchor() {
             count += 1;
             let file = page_dir(b, rel).join(&d.target);
             if !file.is_file() {
-                failures.push(format!("{at}: `{}` includes `{}`, which does not exist", d.kind, d.target));
+                failures.push(format!(
+                    "{at}: `{}` includes `{}`, which does not exist",
+                    d.kind, d.target
+                ));
                 continue;
             }
             let Some(sel) = &d.selector else { continue };
             let is_range = sel.chars().all(|c| c.is_ascii_digit() || c == ':');
             if is_range {
-                let lines = std::fs::read_to_string(&file).map(|t| t.lines().count()).unwrap_or(0);
+                let lines = std::fs::read_to_string(&file)
+                    .map(|t| t.lines().count())
+                    .unwrap_or(0);
                 let too_far = sel
                     .split(':')
                     .filter_map(|n| n.parse::<usize>().ok())
                     .any(|n| n == 0 || n > lines);
                 if too_far {
-                    failures.push(format!("{at}: lines `{sel}` are outside `{}` ({lines} lines)", d.target));
+                    failures.push(format!(
+                        "{at}: lines `{sel}` are outside `{}` ({lines} lines)",
+                        d.target
+                    ));
                 }
             } else if let Err(e) = book::check_anchor(&file, sel) {
                 failures.push(format!("{at}: {e}"));
@@ -130,7 +142,10 @@ fn every_include_resolves_to_a_file_and_anchor() {
         }
     }
     fail_if_any("broken includes", failures);
-    assert!(count > 0, "the book includes nothing: every Rust block must be an include");
+    assert!(
+        count > 0,
+        "the book includes nothing: every Rust block must be an include"
+    );
 }
 
 #[test]
@@ -168,7 +183,9 @@ fn every_rust_code_block_is_an_include() {
         for block in &parsed.code_blocks {
             let at = format!("src/{rel}:{}", block.line);
             if block.lang().is_empty() {
-                failures.push(format!("{at}: a code block without a language (say `text`, `console`, `rust`...)"));
+                failures.push(format!(
+                    "{at}: a code block without a language (say `text`, `console`, `rust`...)"
+                ));
                 continue;
             }
             if block.lang() != "rust" {
@@ -204,16 +221,24 @@ fn every_internal_link_resolves() {
                 continue;
             };
             if file.starts_with("..") || file.is_empty() {
-                failures.push(format!("{at}: `{dest}` leaves the book; link to the repository by URL"));
+                failures.push(format!(
+                    "{at}: `{dest}` leaves the book; link to the repository by URL"
+                ));
                 continue;
             }
             let target = b.root.join("src").join(&file);
             if !target.is_file() {
-                failures.push(format!("{at}: `{dest}` points to src/{file}, which does not exist"));
+                failures.push(format!(
+                    "{at}: `{dest}` points to src/{file}, which does not exist"
+                ));
                 continue;
             }
             if let Some(frag) = fragment {
-                let ids = b.parsed.get(&file).map(|p| p.heading_ids.clone()).unwrap_or_default();
+                let ids = b
+                    .parsed
+                    .get(&file)
+                    .map(|p| p.heading_ids.clone())
+                    .unwrap_or_default();
                 if !ids.contains(&frag) {
                     failures.push(format!(
                         "{at}: `{dest}`: src/{file} has no heading with id `{frag}` (its ids: {})",
@@ -232,7 +257,12 @@ fn every_diagram_has_a_text_alternative() {
     let mut failures = Vec::new();
     for (rel, parsed) in &b.parsed {
         for block in parsed.code_blocks.iter().filter(|c| c.lang() == "mermaid") {
-            let has = |key: &str| block.content.lines().any(|l| l.trim_start().starts_with(key));
+            let has = |key: &str| {
+                block
+                    .content
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(key))
+            };
             if !has("accTitle:") || !has("accDescr") {
                 failures.push(format!(
                     "src/{rel}:{}: a diagram needs `accTitle:` and `accDescr` lines (its text alternative)",
@@ -252,7 +282,10 @@ fn no_page_is_a_placeholder() {
         let lower = page.text.to_lowercase();
         for word in ["todo", "coming soon", "lorem ipsum", "tbd", "placeholder"] {
             if lower.contains(word) {
-                failures.push(format!("src/{} says `{word}`: finish the page or leave it out", page.rel));
+                failures.push(format!(
+                    "src/{} says `{word}`: finish the page or leave it out",
+                    page.rel
+                ));
             }
         }
         if page.text.trim().lines().count() < 5 && page.rel != "SUMMARY.md" {
@@ -295,9 +328,20 @@ fn the_book_builds_without_warnings() {
             failures.push(format!("src/{e} produced no page"));
         }
         if html.contains("{{#") {
-            failures.push(format!("src/{e}: an include was left unexpanded in the page"));
+            failures.push(format!(
+                "src/{e}: an include was left unexpanded in the page"
+            ));
         }
-        let diagrams = b.parsed.get(e).map(|p| p.code_blocks.iter().filter(|c| c.lang() == "mermaid").count()).unwrap_or(0);
+        let diagrams = b
+            .parsed
+            .get(e)
+            .map(|p| {
+                p.code_blocks
+                    .iter()
+                    .filter(|c| c.lang() == "mermaid")
+                    .count()
+            })
+            .unwrap_or(0);
         let rendered = html.matches("<pre class=\"mermaid\">").count();
         if rendered != diagrams {
             failures.push(format!("src/{e}: {diagrams} diagrams in the source, {rendered} handed to Mermaid in the page"));

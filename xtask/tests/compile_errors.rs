@@ -28,7 +28,11 @@ fn every_compile_fail_program_fails_with_its_recorded_message() {
     );
     let mut failures = Vec::new();
     for case in &cases {
-        let shown = case.source.strip_prefix(&root).unwrap_or(&case.source).display();
+        let shown = case
+            .source
+            .strip_prefix(&root)
+            .unwrap_or(&case.source)
+            .display();
         let expected = match std::fs::read_to_string(&case.expected) {
             Ok(text) => text.replace("\r\n", "\n"),
             Err(e) => {

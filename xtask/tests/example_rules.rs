@@ -11,7 +11,10 @@ use xtask::{outputs, repo_root};
 fn sources() -> Vec<(PathBuf, String)> {
     let root = repo_root();
     let mut files = xtask::files_with_suffix(&root.join("examples"), ".rs");
-    files.extend(xtask::files_with_suffix(&root.join("examples/compile_fail"), ".rs"));
+    files.extend(xtask::files_with_suffix(
+        &root.join("examples/compile_fail"),
+        ".rs",
+    ));
     assert!(!files.is_empty(), "no examples found");
     files
         .into_iter()
@@ -60,7 +63,11 @@ fn every_example_header_gives_its_question_and_command() {
         } else {
             format!("cargo run --example {name}")
         };
-        if header.run.as_deref().is_none_or(|r| !r.starts_with(&expected)) {
+        if header
+            .run
+            .as_deref()
+            .is_none_or(|r| !r.starts_with(&expected))
+        {
             failures.push(format!(
                 "{}: the header needs `//! Run: {expected}`, found {:?}",
                 shown(&path),
@@ -85,7 +92,11 @@ fn every_unsafe_block_has_a_safety_comment() {
             let from = i.saturating_sub(6);
             let explained = lines[from..=i].iter().any(|l| l.contains("// SAFETY:"));
             if !explained {
-                failures.push(format!("{}:{}: `unsafe` without a `// SAFETY:` comment just above", shown(&path), i + 1));
+                failures.push(format!(
+                    "{}:{}: `unsafe` without a `// SAFETY:` comment just above",
+                    shown(&path),
+                    i + 1
+                ));
             }
         }
     }
@@ -101,11 +112,18 @@ fn examples_use_std_and_only_the_allowed_crates() {
         let own_modules: Vec<&str> = text
             .lines()
             .filter_map(|l| l.trim_start().strip_prefix("mod "))
-            .map(|m| m.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or_default())
+            .map(|m| {
+                m.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .next()
+                    .unwrap_or_default()
+            })
             .collect();
         for (i, line) in text.lines().enumerate() {
             let code = line.trim_start();
-            let Some(rest) = code.strip_prefix("use ").or_else(|| code.strip_prefix("pub use ")) else {
+            let Some(rest) = code
+                .strip_prefix("use ")
+                .or_else(|| code.strip_prefix("pub use "))
+            else {
                 continue;
             };
             let krate = rest
@@ -113,13 +131,14 @@ fn examples_use_std_and_only_the_allowed_crates() {
                 .split(|c: char| !(c.is_alphanumeric() || c == '_'))
                 .next()
                 .unwrap_or_default();
-            let allowed = own_modules.contains(&krate) || match krate {
-                "std" | "core" | "alloc" | "self" | "super" | "crate" => true,
-                // The async chapter, and the cost chapter's task figures.
-                "tokio" => name.starts_with("ch09-") || name.starts_with("ch08-"),
-                "libc" => true,
-                _ => false,
-            };
+            let allowed = own_modules.contains(&krate)
+                || match krate {
+                    "std" | "core" | "alloc" | "self" | "super" | "crate" => true,
+                    // The async chapter, and the cost chapter's task figures.
+                    "tokio" => name.starts_with("ch09-") || name.starts_with("ch08-"),
+                    "libc" => true,
+                    _ => false,
+                };
             if !allowed {
                 failures.push(format!("{}:{}: `use {krate}` (examples use std; tokio only in ch08/ch09; libc for one Unix call)", shown(&path), i + 1));
             }

@@ -96,7 +96,11 @@ fn every_example_has_a_recorded_run() {
         .examples
         .iter()
         .filter(|e| !r.recorded_examples.contains(e))
-        .map(|e| format!("examples/{e}.rs has no examples/outputs/{e}.txt (run `cargo xtask outputs {e}`)"))
+        .map(|e| {
+            format!(
+                "examples/{e}.rs has no examples/outputs/{e}.txt (run `cargo xtask outputs {e}`)"
+            )
+        })
         .collect();
     fail_if_any("examples without a recorded run", missing);
 }

@@ -12,7 +12,11 @@ fn locked_versions(lock: &str, name: &str) -> Vec<String> {
         .map(|pkgs| {
             pkgs.iter()
                 .filter(|p| p.get("name").and_then(|n| n.as_str()) == Some(name))
-                .filter_map(|p| p.get("version").and_then(|v| v.as_str()).map(str::to_string))
+                .filter_map(|p| {
+                    p.get("version")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_string)
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -69,5 +73,8 @@ fn readme_and_workflows_use_the_pinned_tools() {
             );
         }
     }
-    assert!(checked > 0, "no workflow in .github/workflows builds the book");
+    assert!(
+        checked > 0,
+        "no workflow in .github/workflows builds the book"
+    );
 }
