@@ -23,9 +23,8 @@ const CHILD_ECHO: &str = "--child-echo";
 const CHILD_SINK: &str = "--child-sink";
 /// Every measurement, and every wait for a child, ends after this.
 const LIMIT: Duration = Duration::from_secs(20);
-/// The throughput test moves this many bytes per repetition, in buffers of
-/// each of these sizes, with this many buffers in flight on the channel.
-const BYTES_PER_REP: usize = 16 * 1024 * 1024;
+/// The throughput test moves its bytes in buffers of each of these sizes,
+/// with this many buffers in flight on the channel.
 const BUFFER_SIZES: [(usize, &str, &str); 2] =
     [(64 * 1024, "64k", "64 KiB"), (1024 * 1024, "1m", "1 MiB")];
 const POOL: usize = 4;
@@ -39,6 +38,8 @@ struct Reps {
 struct Plan {
     round_trip: Reps,
     bulk: Reps,
+    /// Bytes moved per repetition of the throughput test.
+    bytes: usize,
 }
 
 const QUICK: Plan = Plan {
@@ -50,6 +51,7 @@ const QUICK: Plan = Plan {
         warm_up: 2,
         measured: 10,
     },
+    bytes: 4 * 1024 * 1024,
 };
 
 const FULL: Plan = Plan {
@@ -59,15 +61,16 @@ const FULL: Plan = Plan {
     },
     bulk: Reps {
         warm_up: 10,
-        measured: 200,
+        measured: 100,
     },
+    bytes: 16 * 1024 * 1024,
 };
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.as_slice() {
         [role, cpu] if role == CHILD_ECHO => return echo_child(cpu),
-        [role, bytes] if role == CHILD_SINK => return sink_child(bytes),
+        [role, bytes, cpu] if role == CHILD_SINK => return sink_child(bytes, cpu),
         _ => {}
     }
     let (mut quick, mut csv) = (false, false);
@@ -93,22 +96,25 @@ fn main() -> Result<(), Box<dyn Error>> {
         (placement.cross, "cross_cpu", "different CPUs", true),
         (Some((None, None)), "unpinned", "unpinned", false),
     ] {
-        let (channel, pipe) = (
-            format!("channel_round_trip_{name}"),
-            format!("pipe_round_trip_{name}"),
-        );
+        let channel = format!("channel_round_trip_{name}");
+        let thread_pipe = format!("thread_pipe_round_trip_{name}");
+        let pipe = format!("pipe_round_trip_{name}");
         let channel_label = format!("channel between threads, {label}");
+        let thread_pipe_label = format!("pipe between threads, {label}");
         let pipe_label = format!("pipe between processes, {label}");
         match place {
             Some((a, b)) => {
                 let samples = bounded(move || channel_round_trip(plan.round_trip, a, b))?;
                 report.times(&channel, &channel_label, &samples, varies);
+                let samples = bounded(move || thread_pipe_round_trip(plan.round_trip, a, b))?;
+                report.times(&thread_pipe, &thread_pipe_label, &samples, varies);
                 let samples = pipe_round_trip(plan.round_trip, a, b)?;
                 report.times(&pipe, &pipe_label, &samples, varies);
             }
             None => {
                 let why = placement.why_not();
                 report.skipped(&channel_label, why);
+                report.skipped(&thread_pipe_label, why);
                 report.skipped(&pipe_label, why);
             }
         }
@@ -116,19 +122,38 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     report.heading(&format!(
         "moving {} MiB per repetition (throughput):",
-        BYTES_PER_REP / (1024 * 1024)
+        plan.bytes / (1024 * 1024)
     ));
-    for (size, name, label) in BUFFER_SIZES {
-        let samples = bounded(move || channel_throughput(plan.bulk, size))?;
-        let channel_label = format!("channel of {label} Vec<u8>s between threads");
-        report.rates(
-            &format!("channel_throughput_{name}"),
-            &channel_label,
-            &samples,
-        );
-        let samples = pipe_throughput(plan.bulk, size)?;
-        let pipe_label = format!("pipe into a child process, {label} writes");
-        report.rates(&format!("pipe_throughput_{name}"), &pipe_label, &samples);
+    // Where pinning is not available, one unpinned run of each.
+    let places = match placement.allowed {
+        Some(_) => [
+            (placement.same, "same_cpu", "same CPU", false),
+            (placement.cross, "cross_cpu", "different CPUs", true),
+        ]
+        .to_vec(),
+        None => [(Some((None, None)), "unpinned", "unpinned", false)].to_vec(),
+    };
+    for (size, size_name, size_label) in BUFFER_SIZES {
+        for &(place, name, label, varies) in &places {
+            let channel = format!("channel_throughput_{size_name}_{name}");
+            let pipe = format!("pipe_throughput_{size_name}_{name}");
+            let channel_label = format!("channel of {size_label} Vec<u8>s, {label}");
+            let pipe_label = format!("pipe, {size_label} writes, {label}");
+            match place {
+                Some((a, b)) => {
+                    let (reps, bytes) = (plan.bulk, plan.bytes);
+                    let samples = bounded(move || channel_throughput(reps, bytes, size, a, b))?;
+                    report.rates(&channel, &channel_label, &samples, varies);
+                    let samples = pipe_throughput(reps, bytes, size, a, b)?;
+                    report.rates(&pipe, &pipe_label, &samples, varies);
+                }
+                None => {
+                    let why = placement.why_not();
+                    report.skipped(&channel_label, why);
+                    report.skipped(&pipe_label, why);
+                }
+            }
+        }
     }
     report.ratios();
     Ok(())
@@ -185,6 +210,52 @@ fn channel_round_trip(
 }
 // ANCHOR_END: channel_round_trip
 
+// ANCHOR: thread_pipe_round_trip
+/// The control experiment: the same pipes as between two processes, but
+/// between two threads of this one.
+fn thread_pipe_round_trip(
+    reps: Reps,
+    cpu_a: Option<usize>,
+    cpu_b: Option<usize>,
+) -> Result<Vec<Duration>, String> {
+    let (mut ping_rx, mut ping_tx) = std::io::pipe().map_err(|e| format!("pipe: {e}"))?;
+    let (mut pong_rx, mut pong_tx) = std::io::pipe().map_err(|e| format!("pipe: {e}"))?;
+    let echo = thread::spawn(move || -> Result<(), String> {
+        pin_current_thread(cpu_b)?;
+        let mut byte = [0u8; 1];
+        // A read of 0 bytes: the writer is gone, the measurement is over.
+        while ping_rx.read(&mut byte).map_err(|e| format!("read: {e}"))? == 1 {
+            pong_tx
+                .write_all(&byte)
+                .map_err(|e| format!("write: {e}"))?;
+        }
+        Ok(())
+    });
+    pin_current_thread(cpu_a)?;
+    let mut samples = Vec::with_capacity(reps.measured);
+    let mut back = [0u8; 1];
+    for i in 0..reps.warm_up + reps.measured {
+        let start = Instant::now();
+        ping_tx
+            .write_all(&[i as u8])
+            .map_err(|e| format!("write: {e}"))?;
+        pong_rx
+            .read_exact(&mut back)
+            .map_err(|e| format!("read: {e}"))?;
+        let elapsed = start.elapsed();
+        if back[0] != i as u8 {
+            return Err("the echo thread sent back something else".into());
+        }
+        if i >= reps.warm_up {
+            samples.push(elapsed);
+        }
+    }
+    drop(ping_tx);
+    echo.join().map_err(|_| "the echo thread panicked")??;
+    Ok(samples)
+}
+// ANCHOR_END: thread_pipe_round_trip
+
 /// Kills and reaps the child if we leave early, so no zombie stays.
 struct ChildGuard(Option<Child>);
 
@@ -200,11 +271,12 @@ impl Drop for ChildGuard {
 /// Starts a copy of this program in a child role, with pipes to and from it.
 fn start_child(
     role: &str,
-    arg: &str,
+    args: &[&str],
 ) -> Result<(ChildGuard, ChildStdin, ChildStdout), Box<dyn Error>> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find own program: {e}"))?;
     let mut child = Command::new(exe)
-        .args([role, arg])
+        .arg(role)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -244,7 +316,7 @@ fn pipe_round_trip(
     cpu_b: Option<usize>,
 ) -> Result<Vec<Duration>, Box<dyn Error>> {
     let child_cpu = cpu_b.map_or("any".to_string(), |c| c.to_string());
-    let (guard, mut to_child, mut from_child) = start_child(CHILD_ECHO, &child_cpu)?;
+    let (guard, mut to_child, mut from_child) = start_child(CHILD_ECHO, &[&child_cpu])?;
     // If the time runs out, `guard` kills the child, which ends the reads.
     let samples = bounded(move || {
         pin_current_thread(cpu_a)?;
@@ -274,11 +346,7 @@ fn pipe_round_trip(
 // ANCHOR_END: pipe_round_trip
 
 fn echo_child(cpu: &str) -> Result<(), Box<dyn Error>> {
-    let cpu = match cpu {
-        "any" => None,
-        n => Some(n.parse().map_err(|_| format!("bad CPU number {n}"))?),
-    };
-    pin_current_thread(cpu)?;
+    pin_current_thread(parse_cpu(cpu)?)?;
     let (mut input, mut output) = (std::io::stdin().lock(), std::io::stdout().lock());
     let mut byte = [0u8; 1];
     while input.read(&mut byte)? == 1 {
@@ -289,15 +357,22 @@ fn echo_child(cpu: &str) -> Result<(), Box<dyn Error>> {
 }
 
 // ANCHOR: channel_throughput
-/// Buffers of `size` bytes go to another thread and come back for reuse,
-/// POOL of them in flight. Only the Vec (pointer, length, capacity) moves;
-/// the bytes stay where they are.
-fn channel_throughput(reps: Reps, size: usize) -> Result<Vec<f64>, String> {
-    let count = BYTES_PER_REP / size;
+/// `bytes` go to another thread in buffers of `size` bytes, which come back
+/// for reuse, POOL of them in flight. Only each Vec (pointer, length,
+/// capacity) moves; the bytes stay where they are.
+fn channel_throughput(
+    reps: Reps,
+    bytes: usize,
+    size: usize,
+    cpu_a: Option<usize>,
+    cpu_b: Option<usize>,
+) -> Result<Vec<f64>, String> {
+    let count = bytes / size;
     let (data_tx, data_rx) = mpsc::channel::<Vec<u8>>();
     let (back_tx, back_rx) = mpsc::channel::<Vec<u8>>();
     let (done_tx, done_rx) = mpsc::channel::<u64>();
-    let consumer = thread::spawn(move || {
+    let consumer = thread::spawn(move || -> Result<(), String> {
+        pin_current_thread(cpu_b)?;
         let mut sum = 0u64;
         while let Ok(buffer) = data_rx.recv() {
             sum += u64::from(buffer[0]); // the receiver reads the data in place
@@ -306,7 +381,9 @@ fn channel_throughput(reps: Reps, size: usize) -> Result<Vec<f64>, String> {
                 break;
             }
         }
+        Ok(())
     });
+    pin_current_thread(cpu_a)?;
     let mut pool: Vec<Vec<u8>> = (0..POOL).map(|_| vec![7u8; size]).collect();
     let mut rates = Vec::with_capacity(reps.measured);
     for rep in 0..reps.warm_up + reps.measured {
@@ -323,11 +400,11 @@ fn channel_throughput(reps: Reps, size: usize) -> Result<Vec<f64>, String> {
         let elapsed = start.elapsed();
         pool.extend(back_rx.try_iter());
         if rep >= reps.warm_up {
-            rates.push(mib_per_s(BYTES_PER_REP, elapsed));
+            rates.push(mib_per_s(bytes, elapsed));
         }
     }
     drop(data_tx);
-    consumer.join().map_err(|_| "the consumer panicked")?;
+    consumer.join().map_err(|_| "the consumer panicked")??;
     Ok(rates)
 }
 // ANCHOR_END: channel_throughput
@@ -335,16 +412,24 @@ fn channel_throughput(reps: Reps, size: usize) -> Result<Vec<f64>, String> {
 // ANCHOR: pipe_throughput
 /// The same bytes written into a child's stdin in writes of `size` bytes:
 /// the kernel copies them into the pipe, then out into the child's buffer.
-fn pipe_throughput(reps: Reps, size: usize) -> Result<Vec<f64>, Box<dyn Error>> {
+fn pipe_throughput(
+    reps: Reps,
+    bytes: usize,
+    size: usize,
+    cpu_a: Option<usize>,
+    cpu_b: Option<usize>,
+) -> Result<Vec<f64>, Box<dyn Error>> {
+    let child_cpu = cpu_b.map_or("any".to_string(), |c| c.to_string());
     let (guard, mut to_child, mut from_child) =
-        start_child(CHILD_SINK, &BYTES_PER_REP.to_string())?;
+        start_child(CHILD_SINK, &[&bytes.to_string(), &child_cpu])?;
     let rates = bounded(move || {
+        pin_current_thread(cpu_a)?;
         let buffer = vec![7u8; size];
         let mut ack = [0u8; 1];
         let mut rates = Vec::with_capacity(reps.measured);
         for rep in 0..reps.warm_up + reps.measured {
             let start = Instant::now();
-            for _ in 0..BYTES_PER_REP / size {
+            for _ in 0..bytes / size {
                 to_child
                     .write_all(&buffer)
                     .map_err(|e| format!("write to child: {e}"))?;
@@ -355,7 +440,7 @@ fn pipe_throughput(reps: Reps, size: usize) -> Result<Vec<f64>, Box<dyn Error>> 
                 .map_err(|e| format!("read from child: {e}"))?;
             let elapsed = start.elapsed();
             if rep >= reps.warm_up {
-                rates.push(mib_per_s(BYTES_PER_REP, elapsed));
+                rates.push(mib_per_s(bytes, elapsed));
             }
         }
         Ok(rates)
@@ -365,10 +450,11 @@ fn pipe_throughput(reps: Reps, size: usize) -> Result<Vec<f64>, Box<dyn Error>> 
 }
 // ANCHOR_END: pipe_throughput
 
-fn sink_child(bytes: &str) -> Result<(), Box<dyn Error>> {
+fn sink_child(bytes: &str, cpu: &str) -> Result<(), Box<dyn Error>> {
     let per_rep: usize = bytes
         .parse()
         .map_err(|_| format!("bad byte count {bytes}"))?;
+    pin_current_thread(parse_cpu(cpu)?)?;
     let (mut input, mut output) = (std::io::stdin().lock(), std::io::stdout().lock());
     let mut buffer = vec![0u8; 1024 * 1024];
     loop {
@@ -382,6 +468,17 @@ fn sink_child(bytes: &str) -> Result<(), Box<dyn Error>> {
         }
         output.write_all(b"k")?;
         output.flush()?;
+    }
+}
+
+/// A child's CPU argument: a number, or `any`.
+fn parse_cpu(cpu: &str) -> Result<Option<usize>, String> {
+    match cpu {
+        "any" => Ok(None),
+        n => n
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("bad CPU number {n}")),
     }
 }
 
@@ -606,7 +703,7 @@ impl Report {
         }
     }
 
-    fn rates(&self, name: &str, label: &str, samples: &[f64]) {
+    fn rates(&self, name: &str, label: &str, samples: &[f64], varies: bool) {
         let s = stats(samples);
         self.record(name, s.median);
         if self.csv {
@@ -616,12 +713,13 @@ impl Report {
             );
         } else {
             println!(
-                "  {:<44} median {} (p10 {}, p90 {}, n={})",
+                "  {:<44} median {} (p10 {}, p90 {}, n={}){}",
                 format!("{label}:"),
                 show_rate(s.median),
                 show_rate(s.p10),
                 show_rate(s.p90),
-                s.n
+                s.n,
+                if varies { " (varies)" } else { "" }
             );
         }
     }
@@ -643,13 +741,17 @@ impl Report {
         let medians = self.medians.borrow();
         let get = |name: &str| medians.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
         println!();
-        for (_, name, label) in BUFFER_SIZES {
-            let channel = get(&format!("channel_throughput_{name}"));
-            if let (Some(c), Some(p)) = (channel, get(&format!("pipe_throughput_{name}"))) {
-                println!(
-                    "in {label} buffers, a channel moves this many times the bytes of a pipe: {:.0} (varies)",
-                    c / p
-                );
+        for (_, size, label) in BUFFER_SIZES {
+            for place in ["same_cpu", "unpinned"] {
+                let channel = get(&format!("channel_throughput_{size}_{place}"));
+                let pipe = get(&format!("pipe_throughput_{size}_{place}"));
+                if let (Some(c), Some(p)) = (channel, pipe) {
+                    let place = place.replace('_', " ");
+                    println!(
+                        "in {label} buffers ({place}), a channel moves this many times the bytes of a pipe: {:.0} (varies)",
+                        c / p
+                    );
+                }
             }
         }
     }

@@ -82,30 +82,62 @@ fn main() -> Result<(), Box<dyn Error>> {
     let plan = if quick { QUICK } else { FULL };
     let report = Report::new(csv);
     report.intro(quick);
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find own program: {e}"))?;
 
+    report.heading("placed by the OS (each new thread or process may start on another CPU):");
+    measure_all(&report, &plan, &exe, "")?;
+    // Threads, child processes and tokio's workers inherit the CPU mask of
+    // the thread that creates them: pin this one, and all of them follow.
+    match pin_to_first_cpu()? {
+        Some(cpu) => {
+            report.heading(&format!("pinned: everything on CPU {cpu} (varies)"));
+            measure_all(&report, &plan, &exe, "_one_cpu")?;
+        }
+        None => report.heading("pinning to a CPU is not available on this OS: no one-CPU rows"),
+    }
+    report.ratios();
+    Ok(())
+}
+
+/// The five figures; `suffix` ends each row's name.
+fn measure_all(
+    report: &Report,
+    plan: &Plan,
+    exe: &Path,
+    suffix: &str,
+) -> Result<(), Box<dyn Error>> {
+    let name = |base: &str| format!("{base}{suffix}");
     report.row(
-        "thread_spawn_join",
+        &name("thread_spawn_join"),
         "thread: spawn + join",
         &time_thread(plan.thread)?,
     );
     report.row(
-        "scoped_thread_spawn_join",
+        &name("scoped_thread_spawn_join"),
         "scoped thread: spawn + join",
         &time_scoped_thread(plan.thread)?,
     );
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find own program: {e}"))?;
     report.row(
-        "process_spawn_wait",
+        &name("process_spawn_wait"),
         "process (this program): spawn + wait",
-        &time_process(plan.process, &exe, &[CHILD_EXIT])?,
+        &time_process(plan.process, exe, &[CHILD_EXIT])?,
     );
-    system_program(&report, plan.process)?;
+    // A small program of the system itself, where it exists: no Rust
+    // runtime, fewer pages to map. Its row says `(varies)`: not every
+    // machine has it.
+    let label = format!("process ({SYSTEM_PROGRAM}): spawn + wait");
+    let program = Path::new(SYSTEM_PROGRAM);
+    if program.is_file() {
+        let samples = time_process(plan.process, program, &[])?;
+        report.row_that_varies(&name("system_program_spawn_wait"), &label, &samples);
+    } else {
+        report.skipped(&label, &format!("{SYSTEM_PROGRAM} does not exist here"));
+    }
     report.row(
-        "task_spawn_await",
+        &name("task_spawn_await"),
         "tokio task: spawn + await",
         &time_task(plan.task)?,
     );
-    report.ratios();
     Ok(())
 }
 
@@ -197,20 +229,6 @@ fn time_task(reps: Reps) -> Result<Vec<Duration>, Box<dyn Error>> {
 }
 // ANCHOR_END: operations
 
-/// A small program of the system itself, where it exists: no Rust runtime,
-/// fewer pages to map. Its row carries `(varies)`: not every machine has it.
-fn system_program(report: &Report, reps: Reps) -> Result<(), Box<dyn Error>> {
-    let label = format!("process ({SYSTEM_PROGRAM}): spawn + wait");
-    let program = Path::new(SYSTEM_PROGRAM);
-    if program.is_file() {
-        let samples = time_process(reps, program, &[])?;
-        report.row_that_varies("system_program_spawn_wait", &label, &samples);
-    } else {
-        report.skipped(&label, &format!("{SYSTEM_PROGRAM} does not exist here"));
-    }
-    Ok(())
-}
-
 /// Kills and reaps the child if we leave early, so no zombie stays.
 struct ChildGuard(Option<Child>);
 
@@ -242,6 +260,40 @@ fn wait_bounded(mut guard: ChildGuard) -> Result<(), Box<dyn Error>> {
         }
         thread::yield_now();
     }
+}
+
+/// Pins the calling thread to the first CPU it may use, and returns that
+/// CPU; `None` where the OS offers no pinning.
+#[cfg(target_os = "linux")]
+fn pin_to_first_cpu() -> Result<Option<usize>, Box<dyn Error>> {
+    let size = size_of::<libc::cpu_set_t>();
+    // SAFETY: cpu_set_t is a plain bit array; all zeros is a valid empty set.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `set` is a live cpu_set_t of `size` bytes; pid 0 means the
+    // calling thread.
+    if unsafe { libc::sched_getaffinity(0, size, &mut set) } != 0 {
+        return Err(format!("sched_getaffinity: {}", std::io::Error::last_os_error()).into());
+    }
+    let first = (0..libc::CPU_SETSIZE as usize)
+        // SAFETY: `cpu` is below CPU_SETSIZE, the number of bits in the set.
+        .find(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) })
+        .ok_or("this thread may run on no CPU")?;
+    // SAFETY: as above; CPU_ZERO and CPU_SET only write bits of `set`.
+    unsafe {
+        libc::CPU_ZERO(&mut set);
+        libc::CPU_SET(first, &mut set);
+    }
+    // SAFETY: `set` is a live cpu_set_t of `size` bytes; pid 0 means the
+    // calling thread only.
+    if unsafe { libc::sched_setaffinity(0, size, &set) } != 0 {
+        return Err(format!("sched_setaffinity: {}", std::io::Error::last_os_error()).into());
+    }
+    Ok(Some(first))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn pin_to_first_cpu() -> Result<Option<usize>, Box<dyn Error>> {
+    Ok(None)
 }
 
 /// Median, 10th and 90th percentile of the samples.
@@ -289,7 +341,7 @@ fn show(d: Duration) -> String {
 /// Prints the figures, as a table for people or as CSV rows.
 struct Report {
     csv: bool,
-    medians: std::cell::RefCell<Vec<(&'static str, Duration)>>,
+    medians: std::cell::RefCell<Vec<(String, Duration)>>,
 }
 
 impl Report {
@@ -314,21 +366,27 @@ impl Report {
             println!("build: debug (add --release for figures you mean to quote)");
         }
         println!("each row: median of n timed runs after a warm-up, with p10 and p90");
-        println!();
     }
 
-    fn row(&self, name: &'static str, label: &str, samples: &[Duration]) {
+    fn heading(&self, text: &str) {
+        if !self.csv {
+            println!();
+            println!("{text}");
+        }
+    }
+
+    fn row(&self, name: &str, label: &str, samples: &[Duration]) {
         self.print(name, label, samples, "");
     }
 
     /// A row that only some machines have, so the recorded run may lack it.
-    fn row_that_varies(&self, name: &'static str, label: &str, samples: &[Duration]) {
+    fn row_that_varies(&self, name: &str, label: &str, samples: &[Duration]) {
         self.print(name, label, samples, " (varies)");
     }
 
-    fn print(&self, name: &'static str, label: &str, samples: &[Duration], mark: &str) {
+    fn print(&self, name: &str, label: &str, samples: &[Duration], mark: &str) {
         let s = stats(samples);
-        self.medians.borrow_mut().push((name, s.median));
+        self.medians.borrow_mut().push((name.to_string(), s.median));
         if self.csv {
             let ns = |d: Duration| d.as_nanos();
             println!(
@@ -340,7 +398,7 @@ impl Report {
             );
         } else {
             println!(
-                "{:<38} median {} (p10 {}, p90 {}, n={}){mark}",
+                "  {:<38} median {} (p10 {}, p90 {}, n={}){mark}",
                 format!("{label}:"),
                 show(s.median),
                 show(s.p10),
@@ -352,7 +410,7 @@ impl Report {
 
     fn skipped(&self, label: &str, why: &str) {
         if !self.csv {
-            println!("{:<38} not measured: {why} (varies)", format!("{label}:"));
+            println!("  {:<38} not measured: {why} (varies)", format!("{label}:"));
         }
     }
 
@@ -364,15 +422,26 @@ impl Report {
         let get = |name: &str| {
             medians
                 .iter()
-                .find(|(n, _)| *n == name)
+                .find(|(n, _)| n == name)
                 .map(|(_, d)| d.as_nanos().max(1) as f64)
         };
         println!();
-        if let (Some(p), Some(t)) = (get("process_spawn_wait"), get("thread_spawn_join")) {
-            println!("a process costs this many threads: {:.0} (varies)", p / t);
-        }
-        if let (Some(t), Some(k)) = (get("thread_spawn_join"), get("task_spawn_await")) {
-            println!("a thread costs this many tasks: {:.0} (varies)", t / k);
+        for (suffix, place) in [("", "placed by the OS"), ("_one_cpu", "on one CPU")] {
+            let process = get(&format!("process_spawn_wait{suffix}"));
+            let thread = get(&format!("thread_spawn_join{suffix}"));
+            let task = get(&format!("task_spawn_await{suffix}"));
+            if let (Some(p), Some(t)) = (process, thread) {
+                println!(
+                    "{place}, a process costs this many threads: {:.0} (varies)",
+                    p / t
+                );
+            }
+            if let (Some(t), Some(k)) = (thread, task) {
+                println!(
+                    "{place}, a thread costs this many tasks: {:.0} (varies)",
+                    t / k
+                );
+            }
         }
     }
 }

@@ -165,6 +165,8 @@ mod linux {
 
     fn snapshot() -> Result<Snapshot, Box<dyn Error>> {
         Ok(Snapshot {
+            // Not VmRSS from /proc/self/status: recent kernels keep that
+            // counter per CPU and sum it lazily; smaps_rollup is exact.
             rss: usage("self")?.rss,
             virtual_size: kib_field("/proc/self/status", "VmSize")?,
             kernel_stacks: kib_field("/proc/meminfo", "KernelStack")?,

@@ -4,12 +4,14 @@
 //! - [`tools`]: the pinned mdBook versions, read from the workspace `Cargo.toml`.
 //! - [`book`]: reading chapters with mdBook's own Markdown parser, and building
 //!   the site in-process with `mdbook-driver` and the mermaid preprocessor.
+//! - [`chart`]: the cost chapter's reference data, drawn as a chart and tables.
 //! - [`outputs`]: recorded runs of the examples, running them, and the masks.
 //! - [`compile_fail`]: programs that must not compile, and their messages.
 //! - [`miri`]: the examples that use `unsafe` or atomics, run under Miri.
 //! - [`procs`]: finding child processes an example left behind (Linux).
 
 pub mod book;
+pub mod chart;
 pub mod compile_fail;
 pub mod miri;
 pub mod outputs;

@@ -1,0 +1,110 @@
+//! Guards the cost chapter's numbers: the reference data parses, the chart
+//! and the tables the book shows (the chapter's table, the cheat sheet's
+//! summary) are exactly what that data draws, so a new measurement without
+//! `cargo xtask chart` fails here; and every figure the chapter cites by its
+//! stable name is a row of the data.
+
+use std::collections::BTreeSet;
+
+use regex::Regex;
+use xtask::{chart, repo_root};
+
+const CHAPTER: &str = "src/ch08-cost.md";
+
+/// The stable names the examples print start with one of these.
+const FIGURE_PREFIXES: [&str; 7] = [
+    "thread_",
+    "scoped_thread_",
+    "process_",
+    "system_program_",
+    "task_",
+    "channel_",
+    "pipe_",
+];
+
+fn read(rel: &str) -> String {
+    let path = repo_root().join(rel);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
+        .replace("\r\n", "\n")
+}
+
+fn rows() -> Vec<chart::Row> {
+    chart::parse_csv(&read(chart::CSV_PATH)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn the_reference_data_parses_with_the_exact_header() {
+    let text = read(chart::CSV_PATH);
+    assert_eq!(
+        text.lines().next(),
+        Some(chart::CSV_HEADER),
+        "{} must start with the header the examples print with --csv",
+        chart::CSV_PATH
+    );
+    let rows = rows();
+    assert!(
+        rows.len() >= 10,
+        "{} holds {} rows; concatenate the --csv output of every ch08 example",
+        chart::CSV_PATH,
+        rows.len()
+    );
+}
+
+#[test]
+fn the_chart_and_tables_are_drawn_from_the_current_data() {
+    let root = repo_root();
+    let drawn = chart::render(&root).unwrap_or_else(|e| panic!("{e}"));
+    let mut failures = Vec::new();
+    for (rel, fresh) in drawn {
+        let committed = std::fs::read_to_string(root.join(rel))
+            .map(|t| t.replace("\r\n", "\n"))
+            .unwrap_or_default();
+        if committed != fresh {
+            failures.push(format!(
+                "{rel} is not what {} draws: it is older than its data (or was edited by hand). \
+                 Run `cargo xtask chart` and commit the result.",
+                chart::CSV_PATH
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_figure_the_chapter_cites_is_in_the_data() {
+    let chapter = read(CHAPTER);
+    let names: BTreeSet<String> = rows().into_iter().map(|r| r.name).collect();
+    let code_span = Regex::new(r"`([a-z0-9_]+)`").expect("regex");
+    let cited: BTreeSet<String> = code_span
+        .captures_iter(&chapter)
+        .map(|c| c[1].to_string())
+        .filter(|n| FIGURE_PREFIXES.iter().any(|p| n.starts_with(p)))
+        .collect();
+    let missing: Vec<&String> = cited.iter().filter(|n| !names.contains(*n)).collect();
+    assert!(
+        missing.is_empty(),
+        "{CHAPTER} cites figures that {} does not hold: {missing:?} (its rows: {names:?})",
+        chart::CSV_PATH
+    );
+    assert!(
+        cited.len() >= 10,
+        "{CHAPTER} cites only {} figures by name ({cited:?}); each number in its prose names its row",
+        cited.len()
+    );
+}
+
+#[test]
+fn the_chapter_shows_the_table_and_the_chart() {
+    let chapter = read(CHAPTER);
+    let include = format!("{{{{#include ../{}}}}}", chart::TABLE_PATH);
+    assert!(
+        chapter.lines().any(|l| l.trim() == include),
+        "{CHAPTER} must include the reference table on a line of its own: {include}"
+    );
+    let image = chart::SVG_PATH.trim_start_matches("src/");
+    assert!(
+        chapter.contains(&format!("]({image})")),
+        "{CHAPTER} must embed the chart as ![alt text]({image})"
+    );
+}
