@@ -1,0 +1,91 @@
+//! Guards the shape every chapter promises its reader (STYLE.md, "Prose"):
+//! it opens by saying what the reader will be able to answer, shows at
+//! least one program with its recorded run, and ends with a self-check of 3
+//! to 6 questions whose answers are folded away.
+
+use xtask::book;
+use xtask::repo_root;
+
+fn chapters() -> Vec<book::Page> {
+    let pages = book::pages(&repo_root()).expect("read src/");
+    let chapters: Vec<book::Page> = pages
+        .into_iter()
+        .filter(|p| p.rel.starts_with("ch") && p.rel.ends_with(".md"))
+        .collect();
+    assert!(!chapters.is_empty(), "no chapters (src/chNN-*.md) found");
+    chapters
+}
+
+#[test]
+fn every_chapter_opens_with_what_the_reader_will_be_able_to_answer() {
+    let mut failures = Vec::new();
+    for page in chapters() {
+        let opening: String = page.text.lines().take(20).collect::<Vec<_>>().join(" ");
+        if !opening.contains("able to answer") {
+            failures.push(format!(
+                "src/{}: the opening does not say what the reader will be able to answer",
+                page.rel
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_chapter_shows_a_program_and_its_recorded_run() {
+    let mut failures = Vec::new();
+    for page in chapters() {
+        let parsed = book::parse(&page.text);
+        let includes = |prefix: &str| {
+            parsed
+                .directives
+                .iter()
+                .any(|d| d.target.trim_start_matches("../").starts_with(prefix))
+        };
+        if !includes("examples/outputs/") {
+            failures.push(format!(
+                "src/{}: shows no recorded run (examples/outputs/...)",
+                page.rel
+            ));
+        }
+        if !parsed
+            .directives
+            .iter()
+            .any(|d| d.kind == "rustdoc_include")
+        {
+            failures.push(format!(
+                "src/{}: shows no program (`rustdoc_include`)",
+                page.rel
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_chapter_ends_with_a_self_check_of_three_to_six_folded_answers() {
+    let mut failures = Vec::new();
+    for page in chapters() {
+        let Some((_, check)) = page.text.split_once("\n## Self-check") else {
+            failures.push(format!("src/{}: no `## Self-check` section", page.rel));
+            continue;
+        };
+        // The self-check runs to the end of the page or the next section.
+        let check = check.split("\n## ").next().unwrap_or_default();
+        let folded = check.matches("<details>").count();
+        if !(3..=6).contains(&folded) {
+            failures.push(format!(
+                "src/{}: the self-check has {folded} folded answers, expected 3 to 6",
+                page.rel
+            ));
+        }
+        let tail: Vec<&str> = page.text.trim_end().lines().rev().take(40).collect();
+        if !tail.iter().any(|l| l.contains("</details>")) {
+            failures.push(format!(
+                "src/{}: the self-check is not the end of the chapter",
+                page.rel
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
