@@ -232,29 +232,42 @@ fn thread_pipe_round_trip(
         Ok(())
     });
     pin_current_thread(cpu_a)?;
-    let mut samples = Vec::with_capacity(reps.measured);
-    let mut back = [0u8; 1];
-    for i in 0..reps.warm_up + reps.measured {
-        let start = Instant::now();
-        ping_tx
-            .write_all(&[i as u8])
-            .map_err(|e| format!("write: {e}"))?;
-        pong_rx
-            .read_exact(&mut back)
-            .map_err(|e| format!("read: {e}"))?;
-        let elapsed = start.elapsed();
-        if back[0] != i as u8 {
-            return Err("the echo thread sent back something else".into());
-        }
-        if i >= reps.warm_up {
-            samples.push(elapsed);
-        }
-    }
+    let samples = time_byte_round_trips(reps, &mut ping_tx, &mut pong_rx)?;
     drop(ping_tx);
     echo.join().map_err(|_| "the echo thread panicked")??;
     Ok(samples)
 }
 // ANCHOR_END: thread_pipe_round_trip
+
+// ANCHOR: byte_round_trips
+/// Writes one byte into `to` and waits for it to come back on `from`, again
+/// and again; returns the time of each round trip after the warm-up. The
+/// same loop times a pipe between two threads and a pipe to a child process:
+/// only what is at the other end differs.
+fn time_byte_round_trips(
+    reps: Reps,
+    to: &mut impl Write,
+    from: &mut impl Read,
+) -> Result<Vec<Duration>, String> {
+    let mut samples = Vec::with_capacity(reps.measured);
+    let mut back = [0u8; 1];
+    for i in 0..reps.warm_up + reps.measured {
+        let start = Instant::now();
+        to.write_all(&[i as u8])
+            .map_err(|e| format!("write: {e}"))?;
+        from.read_exact(&mut back)
+            .map_err(|e| format!("read: {e}"))?;
+        let elapsed = start.elapsed();
+        if back[0] != i as u8 {
+            return Err("the other end sent back something else".into());
+        }
+        if i >= reps.warm_up {
+            samples.push(elapsed);
+        }
+    }
+    Ok(samples)
+}
+// ANCHOR_END: byte_round_trips
 
 /// Kills and reaps the child if we leave early, so no zombie stays.
 struct ChildGuard(Option<Child>);
@@ -320,25 +333,8 @@ fn pipe_round_trip(
     // If the time runs out, `guard` kills the child, which ends the reads.
     let samples = bounded(move || {
         pin_current_thread(cpu_a)?;
-        let mut samples = Vec::with_capacity(reps.measured);
-        let mut back = [0u8; 1];
-        for i in 0..reps.warm_up + reps.measured {
-            let start = Instant::now();
-            to_child
-                .write_all(&[i as u8])
-                .map_err(|e| format!("write to child: {e}"))?;
-            from_child
-                .read_exact(&mut back)
-                .map_err(|e| format!("read from child: {e}"))?;
-            let elapsed = start.elapsed();
-            if back[0] != i as u8 {
-                return Err("the child sent back something else".into());
-            }
-            if i >= reps.warm_up {
-                samples.push(elapsed);
-            }
-        }
-        Ok(samples) // dropping `to_child` closes the pipe: the child exits
+        // Dropping `to_child` afterwards closes the pipe: the child exits.
+        time_byte_round_trips(reps, &mut to_child, &mut from_child)
     })?;
     finish_child(guard)?;
     Ok(samples)
