@@ -56,8 +56,19 @@ fn every_compile_fail_program_fails_with_its_recorded_message() {
                 "{shown} compiles, but the book shows it failing to compile"
             ));
         } else if outcome.stderr != expected {
+            // With the rust-src component installed, rustc quotes the standard
+            // library's source instead of a /rustc/<commit>/ path.
+            let hint = if outcome.stderr.contains("rustlib/src/rust")
+                && !expected.contains("rustlib/src/rust")
+            {
+                "\n(hint: the messages were recorded without the rust-src component, which \
+                 .ci/run's toolchain does not install; `rustup component remove rust-src` for \
+                 this toolchain, or re-record and review with `cargo xtask outputs`)"
+            } else {
+                ""
+            };
             failures.push(format!(
-                "{shown}: the compiler's message changed.\n--- recorded ({})\n{expected}\n--- now\n{}",
+                "{shown}: the compiler's message changed.{hint}\n--- recorded ({})\n{expected}\n--- now\n{}",
                 case.expected.display(),
                 outcome.stderr
             ));
