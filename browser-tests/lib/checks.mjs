@@ -1,6 +1,8 @@
 // Checks that run inside the page (page.evaluate): colour contrast of text
 // and of diagram labels, heading structure, and the state of diagrams.
-// Each returns plain data; the tests decide what fails.
+// Each returns plain data; the tests decide what fails. page.evaluate sends
+// a function's source text alone into the page, so each function carries
+// its own small colour helpers instead of importing shared ones.
 
 /** WCAG 2 contrast of every visible text sample in `main` (and the chrome). */
 export function textContrast() {
