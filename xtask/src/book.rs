@@ -88,6 +88,9 @@ pub struct Parsed {
     pub links: Vec<(String, usize)>,
     /// The HTML ids of the page's headings, as mdBook makes them.
     pub heading_ids: Vec<String>,
+    /// The text a reader reads outside code blocks: one text run a line,
+    /// and an empty line after each paragraph, list item and table cell.
+    pub prose: String,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -191,10 +194,17 @@ pub fn parse(text: &str) -> Parsed {
             Event::Text(t) | Event::Code(t) => {
                 if let Some(block) = in_code.as_mut() {
                     block.content.push_str(&t);
-                } else if let Some((_, h)) = heading.as_mut() {
-                    h.push_str(&t);
+                } else {
+                    if let Some((_, h)) = heading.as_mut() {
+                        h.push_str(&t);
+                    }
+                    parsed.prose.push_str(&t);
+                    parsed.prose.push('\n');
                 }
                 directives_in(&t, line, &mut parsed.directives);
+            }
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell) => {
+                parsed.prose.push('\n');
             }
             Event::Html(t) | Event::InlineHtml(t) => {
                 directives_in(&t, line, &mut parsed.directives);

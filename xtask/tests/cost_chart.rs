@@ -108,3 +108,61 @@ fn the_chapter_shows_the_table_and_the_chart() {
         "{CHAPTER} must embed the chart as ![alt text]({image})"
     );
 }
+
+#[test]
+fn every_time_and_rate_in_the_prose_is_a_value_of_a_row_it_cites() {
+    // Times and rates are measurements: each one the chapter states must be
+    // a value of a table row named in the same paragraph, so a number always
+    // says where it comes from, and a new measurement cannot leave old
+    // numbers behind in the prose. (Sizes are left out: 2 MiB stacks and
+    // 64 KiB buffers are settings, not measurements.)
+    let table = read("data/cost-table.md");
+    let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+    for line in table.lines() {
+        let cells: Vec<String> = line.split('|').map(|c| c.trim().to_string()).collect();
+        if let Some(name) = cells
+            .get(1)
+            .and_then(|c| c.strip_prefix('`'))
+            .and_then(|c| c.strip_suffix('`'))
+        {
+            rows.push((name.to_string(), cells[2..].to_vec()));
+        }
+    }
+    assert!(!rows.is_empty(), "data/cost-table.md has no rows");
+    let prose = xtask::book::parse(&read(CHAPTER)).prose;
+    let value = Regex::new(r"\b[0-9][0-9.]* ?(ns|µs|ms|GiB/s|MiB/s|MB/s)").expect("regex");
+    let mut stray = Vec::new();
+    let mut seen = 0;
+    for paragraph in prose.split("\n\n") {
+        let words: BTreeSet<&str> = paragraph
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .collect();
+        let cited: Vec<&(String, Vec<String>)> = rows
+            .iter()
+            .filter(|(name, _)| words.contains(name.as_str()))
+            .collect();
+        for m in value.find_iter(paragraph) {
+            seen += 1;
+            let found = cited
+                .iter()
+                .any(|(_, cells)| cells.iter().any(|c| c == m.as_str()));
+            if !found {
+                let names: Vec<&str> = cited.iter().map(|(n, _)| n.as_str()).collect();
+                stray.push(format!(
+                    "`{}` (rows cited in its paragraph: {names:?})",
+                    m.as_str()
+                ));
+            }
+        }
+    }
+    assert!(
+        seen >= 10,
+        "{CHAPTER} states only {seen} measured times or rates"
+    );
+    assert!(
+        stray.is_empty(),
+        "{CHAPTER} states numbers that are not a value of a row its paragraph cites \
+         (cite the row, and quote data/cost-table.md after `cargo xtask chart`):\n  {}",
+        stray.join("\n  ")
+    );
+}
