@@ -228,8 +228,8 @@ pub fn summary_entries(root: &Path) -> Result<Vec<String>, String> {
         .collect())
 }
 
-/// The lines of `file` between `ANCHOR: name` and `ANCHOR_END: name`, or an
-/// error that says what is missing.
+/// Checks that `file` has `ANCHOR: name` followed by `ANCHOR_END: name`; the
+/// error says which marker is missing.
 pub fn check_anchor(file: &Path, name: &str) -> Result<(), String> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;

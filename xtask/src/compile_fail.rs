@@ -52,17 +52,10 @@ pub fn rustc_version(root: &Path) -> Result<String, String> {
 
 /// The channel pinned in `rust-toolchain.toml`.
 pub fn pinned_toolchain(root: &Path) -> Result<String, String> {
-    let path = root.join("rust-toolchain.toml");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let doc: toml::Table = text
-        .parse()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    doc.get("toolchain")
-        .and_then(|t| t.get("channel"))
-        .and_then(|c| c.as_str())
+    crate::toml_value(root, "rust-toolchain.toml", &["toolchain", "channel"])?
+        .as_str()
         .map(str::to_string)
-        .ok_or_else(|| format!("{} has no toolchain.channel", path.display()))
+        .ok_or_else(|| "rust-toolchain.toml: toolchain.channel must be a string".to_string())
 }
 
 /// The outcome of compiling one case.

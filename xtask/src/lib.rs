@@ -55,3 +55,38 @@ pub fn example_names(root: &Path) -> Vec<String> {
         .map(|p| stem(p))
         .collect()
 }
+
+/// The value at `keys` (a path of table keys) in the TOML file `root/file`,
+/// or an error naming the file and the missing `[table] key`.
+pub fn toml_value(root: &Path, file: &str, keys: &[&str]) -> Result<toml::Value, String> {
+    let path = root.join(file);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let doc: toml::Table = text
+        .parse()
+        .map_err(|e| format!("{} is not valid TOML: {e}", path.display()))?;
+    let mut value = toml::Value::Table(doc);
+    for key in keys {
+        value = value
+            .get(key)
+            .cloned()
+            .ok_or_else(|| format!("{} has no `{}`", path.display(), keys.join(".")))?;
+    }
+    Ok(value)
+}
+
+/// Fails a test with every collected problem at once, so one run shows
+/// them all: `failures` is empty, or the test fails listing them.
+pub fn fail_if_any(what: &str, failures: Vec<String>) {
+    let sep = if failures.iter().any(|f| f.contains('\n')) {
+        "\n\n"
+    } else {
+        "\n  "
+    };
+    assert!(
+        failures.is_empty(),
+        "{} {what}:{sep}{}",
+        failures.len(),
+        failures.join(sep)
+    );
+}

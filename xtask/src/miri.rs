@@ -14,24 +14,14 @@ use crate::outputs::{self, Recorded, Run, Runner};
 
 /// The pinned nightly, from `[workspace.metadata.miri]` in `Cargo.toml`.
 pub fn toolchain(root: &Path) -> Result<String, String> {
-    let path = root.join("Cargo.toml");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let doc: toml::Table = text
-        .parse()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    doc.get("workspace")
-        .and_then(|w| w.get("metadata"))
-        .and_then(|m| m.get("miri"))
-        .and_then(|m| m.get("toolchain"))
-        .and_then(|t| t.as_str())
-        .map(str::to_string)
-        .ok_or_else(|| {
-            format!(
-                "{} has no [workspace.metadata.miri] toolchain",
-                path.display()
-            )
-        })
+    crate::toml_value(
+        root,
+        "Cargo.toml",
+        &["workspace", "metadata", "miri", "toolchain"],
+    )?
+    .as_str()
+    .map(str::to_string)
+    .ok_or_else(|| "[workspace.metadata.miri] toolchain must be a string".to_string())
 }
 
 /// True when an example's own code uses `unsafe` or atomics (comments aside).

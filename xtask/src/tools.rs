@@ -12,18 +12,10 @@ pub struct Tool {
 
 /// Reads `[workspace.metadata.tools]` from `root/Cargo.toml`.
 pub fn pinned(root: &Path) -> Result<Vec<Tool>, String> {
-    let path = root.join("Cargo.toml");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let doc: toml::Table = text
-        .parse()
-        .map_err(|e| format!("{} is not valid TOML: {e}", path.display()))?;
-    let table = doc
-        .get("workspace")
-        .and_then(|w| w.get("metadata"))
-        .and_then(|m| m.get("tools"))
-        .and_then(|t| t.as_table())
-        .ok_or_else(|| format!("{} has no [workspace.metadata.tools] table", path.display()))?;
+    let tools = crate::toml_value(root, "Cargo.toml", &["workspace", "metadata", "tools"])?;
+    let table = tools
+        .as_table()
+        .ok_or("[workspace.metadata.tools] in Cargo.toml must be a table")?;
     let mut tools = Vec::new();
     for (name, version) in table {
         let version = version
@@ -35,10 +27,7 @@ pub fn pinned(root: &Path) -> Result<Vec<Tool>, String> {
         });
     }
     if tools.is_empty() {
-        return Err(format!(
-            "{}: [workspace.metadata.tools] is empty",
-            path.display()
-        ));
+        return Err("[workspace.metadata.tools] in Cargo.toml is empty".to_string());
     }
     Ok(tools)
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use xtask::book::{self, Page, Parsed};
-use xtask::repo_root;
+use xtask::{fail_if_any, repo_root};
 
 struct Book {
     root: PathBuf,
@@ -36,15 +36,6 @@ fn the_book() -> &'static Book {
 const NOT_CHAPTERS: [&str; 2] = ["SUMMARY.md", "404.md"];
 
 const INCLUDES: [&str; 3] = ["include", "rustdoc_include", "playground"];
-
-fn fail_if_any(what: &str, failures: Vec<String>) {
-    assert!(
-        failures.is_empty(),
-        "{} {what}:\n  {}",
-        failures.len(),
-        failures.join("\n  ")
-    );
-}
 
 fn page_dir(b: &Book, rel: &str) -> PathBuf {
     b.root

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use xtask::{outputs, repo_root};
+use xtask::{fail_if_any, outputs, repo_root};
 
 /// Every example and compile-fail program, with its source.
 fn sources() -> Vec<(PathBuf, String)> {
@@ -28,15 +28,6 @@ fn sources() -> Vec<(PathBuf, String)> {
 fn shown(p: &std::path::Path) -> String {
     let root = repo_root();
     p.strip_prefix(&root).unwrap_or(p).display().to_string()
-}
-
-fn fail_if_any(what: &str, failures: Vec<String>) {
-    assert!(
-        failures.is_empty(),
-        "{} {what}:\n  {}",
-        failures.len(),
-        failures.join("\n  ")
-    );
 }
 
 #[test]

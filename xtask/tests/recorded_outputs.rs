@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use xtask::outputs::{self, Recorded, Run, Runner};
-use xtask::repo_root;
+use xtask::{fail_if_any, repo_root};
 
 struct Report {
     /// Every native recorded run, with its fresh run.
@@ -77,15 +77,6 @@ fn report() -> &'static Report {
             examples,
         }
     })
-}
-
-fn fail_if_any(what: &str, failures: Vec<String>) {
-    assert!(
-        failures.is_empty(),
-        "{} {what}:\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
 }
 
 #[test]
