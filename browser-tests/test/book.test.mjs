@@ -35,12 +35,12 @@ const DIAGRAM_CONTRAST = 4.5;
 // chapter that must be among the first three hits. A case whose chapters
 // are not in the book yet is skipped (and says so).
 //
-// "fork": ch07's "fork, exec and spawn" is the full treatment, but ch04's
+// "fork": ch09's "fork, exec and spawn" is the full treatment, but ch04's
 // short section "And with fork alone?" ranks first in mdBook's search;
-// both are right answers, and ch07 follows at once.
+// both are right answers, and ch09 follows at once.
 const SEARCHES = [
-  { term: 'fork', first: ['ch07-crashes-and-lifecycle.html', 'ch04-sharing-and-inheritance.html'], top3: 'ch07-crashes-and-lifecycle.html' },
-  { term: 'zombie', first: ['ch07-crashes-and-lifecycle.html'], top3: 'ch07-crashes-and-lifecycle.html' },
+  { term: 'fork', first: ['ch09-crashes-and-lifecycle.html', 'ch04-sharing-and-inheritance.html'], top3: 'ch09-crashes-and-lifecycle.html' },
+  { term: 'zombie', first: ['ch09-crashes-and-lifecycle.html'], top3: 'ch09-crashes-and-lifecycle.html' },
   { term: 'deadlock', first: ['ch06-hard-bugs.html'], top3: 'ch06-hard-bugs.html' },
   { term: 'address space', first: ['ch02-address-space.html'], top3: 'ch02-address-space.html' },
 ];

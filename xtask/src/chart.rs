@@ -1,7 +1,7 @@
 //! The cost chapter's reference data, drawn: `data/cost-reference.csv` (the
-//! `--csv` rows of the `ch08-*` examples, measured in release mode on the
+//! `--csv` rows of the `ch12-*` examples, measured in release mode on the
 //! reference machine) becomes the chart `src/img/cost-chart.svg` and the
-//! Markdown table `data/cost-table.md` that `src/ch08-cost.md` shows, and
+//! Markdown table `data/cost-table.md` that `src/ch12-cost.md` shows, and
 //! the short side-by-side table `data/cost-summary.md` of the cheat sheet.
 //!
 //! `cargo xtask chart` writes all three; the test `cost_chart` draws them

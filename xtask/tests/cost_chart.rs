@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use regex::Regex;
 use xtask::{chart, repo_root};
 
-const CHAPTER: &str = "src/ch08-cost.md";
+const CHAPTER: &str = "src/ch12-cost.md";
 
 /// The stable names the examples print start with one of these.
 const FIGURE_PREFIXES: [&str; 7] = [
@@ -45,7 +45,7 @@ fn the_reference_data_parses_with_the_exact_header() {
     let rows = rows();
     assert!(
         rows.len() >= 10,
-        "{} holds {} rows; concatenate the --csv output of every ch08 example",
+        "{} holds {} rows; concatenate the --csv output of every ch12 example",
         chart::CSV_PATH,
         rows.len()
     );

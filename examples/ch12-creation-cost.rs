@@ -1,6 +1,6 @@
 //! Question: How long does it take to create a thread, a process and an async task?
 //!
-//! Run: cargo run --example ch08-creation-cost
+//! Run: cargo run --example ch12-creation-cost
 //!
 //! Miri: not run, because it starts child processes.
 //!
@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: cargo run --example ch08-creation-cost [-- [--quick] [--csv]]";
+const USAGE: &str = "usage: cargo run --example ch12-creation-cost [-- [--quick] [--csv]]";
 /// Hidden argument: the copy of this program that only starts and exits.
 const CHILD_EXIT: &str = "--child-exit-at-once";
 /// Every wait for a child ends after this, with a kill.

@@ -1,6 +1,6 @@
 //! Question: When one thread panics, or one process crashes, who else goes down?
 //!
-//! Run: cargo run --example ch07-panic-vs-crash
+//! Run: cargo run --example ch09-panic-vs-crash
 //!
 //! Miri: not run, because it starts child processes and calls prctl.
 
@@ -22,7 +22,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         [role] if role == CHILD_ABORT => child_abort(),
         [role] if role == CHILD_EXIT => child_exit(),
         _ => {
-            eprintln!("usage: cargo run --example ch07-panic-vs-crash");
+            eprintln!("usage: cargo run --example ch09-panic-vs-crash");
             std::process::exit(2);
         }
     }

@@ -1,6 +1,6 @@
 //! Question: What goes wrong when an async task blocks its thread, and how is it fixed?
 //!
-//! Run: cargo run --example ch09-blocking-in-async
+//! Run: cargo run --example ch14-blocking-in-async
 //!
 //! Miri: not run, because its facts are 10ms ticks of the wall clock, and
 //! under Miri's interpreter too few ticks happen for them to hold.
@@ -19,7 +19,7 @@ const FAIR_SHARE: u32 = 5;
 
 fn main() -> Result<(), Box<dyn Error>> {
     if std::env::args().len() > 1 {
-        eprintln!("usage: cargo run --example ch09-blocking-in-async");
+        eprintln!("usage: cargo run --example ch14-blocking-in-async");
         std::process::exit(2);
     }
     // ANCHOR: runtime

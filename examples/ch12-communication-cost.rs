@@ -1,6 +1,6 @@
 //! Question: What does it cost to pass data between threads, and between processes?
 //!
-//! Run: cargo run --example ch08-communication-cost
+//! Run: cargo run --example ch12-communication-cost
 //!
 //! Miri: not run, because it starts child processes and pins threads to CPUs through libc.
 //!
@@ -15,7 +15,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: cargo run --example ch08-communication-cost [-- [--quick] [--csv]]";
+const USAGE: &str = "usage: cargo run --example ch12-communication-cost [-- [--quick] [--csv]]";
 /// Hidden argument: the child that sends every byte it reads straight back.
 /// It is followed by the CPU to pin itself to, or `any`.
 const CHILD_ECHO: &str = "--child-echo";

@@ -1,6 +1,6 @@
 //! Question: How much memory does an idle thread, an idle child process and an idle async task take?
 //!
-//! Run: cargo run --example ch08-memory-cost
+//! Run: cargo run --example ch12-memory-cost
 //!
 //! Miri: not run, because it starts child processes and reads /proc.
 //!
@@ -10,7 +10,7 @@
 
 use std::error::Error;
 
-const USAGE: &str = "usage: cargo run --example ch08-memory-cost [-- [--quick] [--csv]]";
+const USAGE: &str = "usage: cargo run --example ch12-memory-cost [-- [--quick] [--csv]]";
 /// Hidden argument: the copy of this program that says it is ready and then
 /// waits, doing nothing, until its standard input closes.
 const CHILD_IDLE: &str = "--child-idle";

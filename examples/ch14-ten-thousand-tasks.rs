@@ -1,6 +1,6 @@
 //! Question: How can two threads wait on ten thousand things at once?
 //!
-//! Run: cargo run --example ch09-ten-thousand-tasks
+//! Run: cargo run --example ch14-ten-thousand-tasks
 
 use std::collections::HashSet;
 use std::error::Error;
@@ -13,7 +13,7 @@ const NAP: Duration = Duration::from_millis(20);
 
 fn main() -> Result<(), Box<dyn Error>> {
     if std::env::args().len() > 1 {
-        eprintln!("usage: cargo run --example ch09-ten-thousand-tasks");
+        eprintln!("usage: cargo run --example ch14-ten-thousand-tasks");
         std::process::exit(2);
     }
 

@@ -1,6 +1,6 @@
 //! Question: What is a zombie process, and what does "reaping" a child mean?
 //!
-//! Run: cargo run --example ch07-zombie-and-reap
+//! Run: cargo run --example ch09-zombie-and-reap
 
 use std::error::Error;
 use std::process::{Child, Command, ExitStatus};
@@ -17,7 +17,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         [] => parent(),
         [role] if role == CHILD_ROLE => std::process::exit(7),
         _ => {
-            eprintln!("usage: cargo run --example ch07-zombie-and-reap");
+            eprintln!("usage: cargo run --example ch09-zombie-and-reap");
             std::process::exit(2);
         }
     }

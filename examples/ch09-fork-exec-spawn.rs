@@ -1,6 +1,6 @@
 //! Question: How do fork, exec and spawn differ when a process starts another?
 //!
-//! Run: cargo run --example ch07-fork-exec-spawn
+//! Run: cargo run --example ch09-fork-exec-spawn
 //!
 //! Miri: not run, because it forks and starts child processes.
 
@@ -29,7 +29,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             Ok(())
         }
         _ => {
-            eprintln!("usage: cargo run --example ch07-fork-exec-spawn");
+            eprintln!("usage: cargo run --example ch09-fork-exec-spawn");
             std::process::exit(2);
         }
     }

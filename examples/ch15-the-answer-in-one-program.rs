@@ -1,6 +1,6 @@
 //! Question: Can one short program show every part of the process-or-thread answer?
 //!
-//! Run: cargo run --example ch10-the-answer-in-one-program
+//! Run: cargo run --example ch15-the-answer-in-one-program
 //!
 //! Miri: not run, because it starts child processes and calls prctl.
 
@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             Ok(())
         }
         _ => {
-            eprintln!("usage: cargo run --example ch10-the-answer-in-one-program");
+            eprintln!("usage: cargo run --example ch15-the-answer-in-one-program");
             std::process::exit(2);
         }
     }
