@@ -24,15 +24,16 @@ pub fn pages(root: &Path) -> Result<Vec<Page>, String> {
     let mut out = Vec::new();
     let mut stack = vec![src.clone()];
     while let Some(dir) = stack.pop() {
-        let entries =
-            std::fs::read_dir(&dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "md") {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    format!("cannot read {}: {e}", path.display())
+                })?;
                 let rel = path
                     .strip_prefix(&src)
                     .expect("under src")
@@ -127,7 +128,8 @@ fn directives_in(text: &str, base_line: usize, out: &mut Vec<Directive>) {
         let Some(end) = after.find("}}") else { break };
         let body = after[..end].trim();
         if !escaped {
-            let (kind, arg) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
+            let (kind, arg) =
+                body.split_once(char::is_whitespace).unwrap_or((body, ""));
             let arg = arg.trim();
             let (target, selector) = match arg.split_once(':') {
                 Some((t, s)) => (t.to_string(), Some(s.to_string())),
@@ -137,7 +139,8 @@ fn directives_in(text: &str, base_line: usize, out: &mut Vec<Directive>) {
                 kind: kind.to_string(),
                 target,
                 selector,
-                line: base_line + text[..consumed + start].matches('\n').count(),
+                line: base_line
+                    + text[..consumed + start].matches('\n').count(),
             });
         }
         let step = start + 3 + end + 2;
@@ -177,7 +180,8 @@ pub fn parse(text: &str) -> Parsed {
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((explicit, text)) = heading.take() {
-                    let base = explicit.unwrap_or_else(|| id_from_heading(&text));
+                    let base =
+                        explicit.unwrap_or_else(|| id_from_heading(&text));
                     let mut id = base.clone();
                     let mut n = 1;
                     while !used_ids.insert(id.clone()) {
@@ -203,7 +207,9 @@ pub fn parse(text: &str) -> Parsed {
                 }
                 directives_in(&t, line, &mut parsed.directives);
             }
-            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell) => {
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell,
+            ) => {
                 parsed.prose.push('\n');
             }
             Event::Html(t) | Event::InlineHtml(t) => {
@@ -242,7 +248,9 @@ pub fn check_anchor(file: &Path, name: &str) -> Result<(), String> {
     match (start, end) {
         (Some(s), Some(e)) if s < e => Ok(()),
         (None, _) => Err(format!("{} has no `ANCHOR: {name}`", file.display())),
-        (_, None) => Err(format!("{} has no `ANCHOR_END: {name}`", file.display())),
+        (_, None) => {
+            Err(format!("{} has no `ANCHOR_END: {name}`", file.display()))
+        }
         _ => Err(format!(
             "{}: `ANCHOR_END: {name}` comes before `ANCHOR: {name}`",
             file.display()
@@ -252,12 +260,17 @@ pub fn check_anchor(file: &Path, name: &str) -> Result<(), String> {
 
 /// A tracing layer that keeps every warning and error mdBook logs: mdBook
 /// only logs a broken `{{#include}}`, so a build "succeeds" without this.
-struct Keep(Arc<Mutex<Vec<String>>>);
+struct KeepWarnings(Arc<Mutex<Vec<String>>>);
 
-struct Message(String);
+/// One logged event's message and fields, written out as one line of text.
+struct EventText(String);
 
-impl tracing::field::Visit for Message {
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+impl tracing::field::Visit for EventText {
+    fn record_debug(
+        &mut self,
+        field: &tracing::field::Field,
+        value: &dyn std::fmt::Debug,
+    ) {
         if !self.0.is_empty() {
             self.0.push(' ');
         }
@@ -269,7 +282,7 @@ impl tracing::field::Visit for Message {
     }
 }
 
-impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Keep {
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for KeepWarnings {
     fn on_event(
         &self,
         event: &tracing::Event<'_>,
@@ -277,7 +290,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Keep {
     ) {
         let level = *event.metadata().level();
         if level <= tracing::Level::WARN {
-            let mut msg = Message(String::new());
+            let mut msg = EventText(String::new());
             event.record(&mut msg);
             self.0.lock().expect("warnings").push(format!(
                 "{level} {}: {}",
@@ -293,9 +306,11 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Keep {
 pub fn build(root: &Path, dest: &Path) -> Result<Vec<String>, String> {
     use tracing_subscriber::layer::SubscriberExt;
     let kept = Arc::new(Mutex::new(Vec::new()));
-    let subscriber = tracing_subscriber::registry().with(Keep(Arc::clone(&kept)));
+    let subscriber =
+        tracing_subscriber::registry().with(KeepWarnings(Arc::clone(&kept)));
     let result = tracing::subscriber::with_default(subscriber, || {
-        let mut book = mdbook_driver::MDBook::load(root).map_err(|e| format!("{e:#}"))?;
+        let mut book =
+            mdbook_driver::MDBook::load(root).map_err(|e| format!("{e:#}"))?;
         book.config.build.build_dir = dest.to_path_buf();
         // book.toml names `mdbook-mermaid` as a command for `mdbook serve`;
         // here the same preprocessor runs in-process under the same name.
@@ -311,8 +326,14 @@ pub fn build(root: &Path, dest: &Path) -> Result<Vec<String>, String> {
 
 /// Where a chapter's link points, split into the file (relative to `src/`)
 /// and the fragment. `None` for links that leave the book.
-pub fn resolve_link(from_rel: &str, dest: &str) -> Option<(String, Option<String>)> {
-    if dest.contains("://") || dest.starts_with("mailto:") || dest.starts_with('/') {
+pub fn resolve_link(
+    from_rel: &str,
+    dest: &str,
+) -> Option<(String, Option<String>)> {
+    if dest.contains("://")
+        || dest.starts_with("mailto:")
+        || dest.starts_with('/')
+    {
         return None;
     }
     let (file, fragment) = match dest.split_once('#') {

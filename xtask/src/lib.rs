@@ -58,7 +58,11 @@ pub fn example_names(root: &Path) -> Vec<String> {
 
 /// The value at `keys` (a path of table keys) in the TOML file `root/file`,
 /// or an error naming the file and the missing `[table] key`.
-pub fn toml_value(root: &Path, file: &str, keys: &[&str]) -> Result<toml::Value, String> {
+pub fn toml_value(
+    root: &Path,
+    file: &str,
+    keys: &[&str],
+) -> Result<toml::Value, String> {
     let path = root.join(file);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -67,10 +71,9 @@ pub fn toml_value(root: &Path, file: &str, keys: &[&str]) -> Result<toml::Value,
         .map_err(|e| format!("{} is not valid TOML: {e}", path.display()))?;
     let mut value = toml::Value::Table(doc);
     for key in keys {
-        value = value
-            .get(key)
-            .cloned()
-            .ok_or_else(|| format!("{} has no `{}`", path.display(), keys.join(".")))?;
+        value = value.get(key).cloned().ok_or_else(|| {
+            format!("{} has no `{}`", path.display(), keys.join("."))
+        })?;
     }
     Ok(value)
 }

@@ -5,9 +5,10 @@
 //! hands that process to us instead of to init. After each example, any
 //! child of ours that we did not start is something the example left behind.
 
-/// A process whose parent is this process.
+/// A process whose parent is this process: after an example ended, one the
+/// example left behind (handed to us because we are its subreaper).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Child {
+pub struct LeftoverProcess {
     pub pid: i32,
     /// `Z` for a zombie, `R`/`S`/... for a live orphan.
     pub state: char,
@@ -33,7 +34,7 @@ pub fn become_subreaper() -> Result<(), String> {
 
 /// Every process whose parent is this process, read from `/proc`.
 #[cfg(target_os = "linux")]
-pub fn children() -> Vec<Child> {
+pub fn children() -> Vec<LeftoverProcess> {
     let me = std::process::id() as i32;
     let mut found = Vec::new();
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -43,11 +44,13 @@ pub fn children() -> Vec<Child> {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
             continue;
         };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat"))
+        else {
             continue;
         };
         // Format: pid (comm) state ppid ...; comm may hold spaces and parentheses.
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')'))
+        else {
             continue;
         };
         let comm = stat[open + 1..close].to_string();
@@ -55,7 +58,7 @@ pub fn children() -> Vec<Child> {
         let state = rest.next().and_then(|s| s.chars().next()).unwrap_or('?');
         let ppid = rest.next().and_then(|s| s.parse::<i32>().ok());
         if ppid == Some(me) {
-            found.push(Child { pid, state, comm });
+            found.push(LeftoverProcess { pid, state, comm });
         }
     }
     found.sort_by_key(|c| c.pid);

@@ -8,7 +8,8 @@ use xtask::repo_root;
 #[test]
 fn compiler_is_the_pinned_toolchain() {
     let root = repo_root();
-    let pinned = compile_fail::pinned_toolchain(&root).expect("rust-toolchain.toml");
+    let pinned =
+        compile_fail::pinned_toolchain(&root).expect("rust-toolchain.toml");
     let version = compile_fail::rustc_version(&root).expect("rustc --version");
     assert!(
         version.starts_with(&format!("rustc {pinned} ")),

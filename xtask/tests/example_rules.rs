@@ -48,7 +48,8 @@ fn every_example_header_gives_its_question_and_command() {
                 shown(&path)
             ));
         }
-        let compile_fail = path.parent().is_some_and(|d| d.ends_with("compile_fail"));
+        let compile_fail =
+            path.parent().is_some_and(|d| d.ends_with("compile_fail"));
         let expected = if compile_fail {
             format!("rustc --edition 2024 {name}.rs")
         } else {
@@ -76,12 +77,14 @@ fn every_unsafe_block_has_a_safety_comment() {
         let lines: Vec<&str> = text.lines().collect();
         for (i, line) in lines.iter().enumerate() {
             let code = line.split("//").next().unwrap_or_default();
-            let opens_unsafe = code.contains("unsafe {") || code.contains("unsafe impl");
+            let opens_unsafe =
+                code.contains("unsafe {") || code.contains("unsafe impl");
             if !opens_unsafe {
                 continue;
             }
             let from = i.saturating_sub(6);
-            let explained = lines[from..=i].iter().any(|l| l.contains("// SAFETY:"));
+            let explained =
+                lines[from..=i].iter().any(|l| l.contains("// SAFETY:"));
             if !explained {
                 failures.push(format!(
                     "{}:{}: `unsafe` without a `// SAFETY:` comment just above",
@@ -124,9 +127,13 @@ fn examples_use_std_and_only_the_allowed_crates() {
                 .unwrap_or_default();
             let allowed = own_modules.contains(&krate)
                 || match krate {
-                    "std" | "core" | "alloc" | "self" | "super" | "crate" => true,
+                    "std" | "core" | "alloc" | "self" | "super" | "crate" => {
+                        true
+                    }
                     // The async chapter, and the cost chapter's task figures.
-                    "tokio" => name.starts_with("ch14-") || name.starts_with("ch12-"),
+                    "tokio" => {
+                        name.starts_with("ch14-") || name.starts_with("ch12-")
+                    }
                     "libc" => true,
                     _ => false,
                 };

@@ -11,7 +11,9 @@ fn locked_versions(lock: &str, name: &str) -> Vec<String> {
         .and_then(|p| p.as_array())
         .map(|pkgs| {
             pkgs.iter()
-                .filter(|p| p.get("name").and_then(|n| n.as_str()) == Some(name))
+                .filter(|p| {
+                    p.get("name").and_then(|n| n.as_str()) == Some(name)
+                })
                 .filter_map(|p| {
                     p.get("version")
                         .and_then(|v| v.as_str())
@@ -25,9 +27,11 @@ fn locked_versions(lock: &str, name: &str) -> Vec<String> {
 #[test]
 fn mdbook_libraries_match_the_pinned_tools() {
     let root = repo_root();
-    let lock = std::fs::read_to_string(root.join("Cargo.lock")).expect("Cargo.lock");
+    let lock =
+        std::fs::read_to_string(root.join("Cargo.lock")).expect("Cargo.lock");
     let mdbook = tools::version_of(&root, "mdbook").expect("pinned mdbook");
-    let mermaid = tools::version_of(&root, "mdbook-mermaid").expect("pinned mdbook-mermaid");
+    let mermaid = tools::version_of(&root, "mdbook-mermaid")
+        .expect("pinned mdbook-mermaid");
     for (crate_name, pinned) in [
         ("mdbook-driver", &mdbook),
         ("mdbook-html", &mdbook),
@@ -47,7 +51,8 @@ fn mdbook_libraries_match_the_pinned_tools() {
 #[test]
 fn readme_and_workflows_use_the_pinned_tools() {
     let root = repo_root();
-    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let readme =
+        std::fs::read_to_string(root.join("README.md")).expect("README.md");
     for tool in tools::pinned(&root).expect("pins") {
         let named = format!("{} {}", tool.name, tool.version);
         assert!(
@@ -62,7 +67,8 @@ fn readme_and_workflows_use_the_pinned_tools() {
         if text.contains("mdbook") {
             checked += 1;
             assert!(
-                text.contains("cargo xtask install-tools") || text.contains("cargo xtask build"),
+                text.contains("cargo xtask install-tools")
+                    || text.contains("cargo xtask build"),
                 "{} uses mdbook but not through `cargo xtask`, which reads the pinned versions",
                 wf.display()
             );
