@@ -2,7 +2,7 @@
 //! (`mdbook_markdown::new_cmark_parser`, pulldown-cmark underneath), and the
 //! site built in-process with `mdbook-driver` and the mermaid preprocessor.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -198,14 +198,24 @@ pub fn parse(text: &str) -> Parsed {
             Event::Text(t) | Event::Code(t) => {
                 if let Some(block) = in_code.as_mut() {
                     block.content.push_str(&t);
+                    directives_in(&t, line, &mut parsed.directives);
                 } else {
                     if let Some((_, h)) = heading.as_mut() {
                         h.push_str(&t);
                     }
                     parsed.prose.push_str(&t);
                     parsed.prose.push('\n');
+                    // In prose the parser turns `\{` into `{`, so an escaped
+                    // directive is recognised on the source text, where
+                    // mdBook recognises it too.
+                    let from = if text[..range.start].ends_with('\\') {
+                        range.start - 1
+                    } else {
+                        range.start
+                    };
+                    let source = text.get(from..range.end).unwrap_or(&t);
+                    directives_in(source, line, &mut parsed.directives);
                 }
-                directives_in(&t, line, &mut parsed.directives);
             }
             Event::End(
                 TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell,
@@ -363,4 +373,147 @@ pub fn parse_all(pages: &[Page]) -> BTreeMap<String, Parsed> {
         .iter()
         .map(|p| (p.rel.clone(), parse(&p.text)))
         .collect()
+}
+
+/// The 1-based line numbers of `text` that `{{#include FILE:selector}}`
+/// shows, selected as mdBook selects them: no selector is the whole file;
+/// `N`, `N:`, `:M` and `N:M` are line ranges (`N` alone is one line); any
+/// other selector is an anchor: the lines after its first `ANCHOR: name`
+/// up to its `ANCHOR_END: name`, without the marker lines of any anchor
+/// (mdBook drops those). An anchor that is never opened selects nothing.
+pub fn selected_lines(text: &str, selector: Option<&str>) -> BTreeSet<usize> {
+    let count = text.lines().count();
+    let Some(selector) = selector else {
+        return (1..=count).collect();
+    };
+    let is_range = selector.chars().all(|c| c.is_ascii_digit() || c == ':');
+    if is_range {
+        let number = |s: &str| s.parse::<usize>().ok();
+        let (from, to) = match selector.split_once(':') {
+            None => (number(selector), number(selector)),
+            Some((a, b)) => (number(a), number(b)),
+        };
+        let from = from.unwrap_or(1).max(1);
+        let to = to.unwrap_or(count).min(count);
+        return (from..=to).collect();
+    }
+    let marker = |line: &str, word: &str| {
+        line.split_once(word).map(|(_, rest)| {
+            rest.trim_start()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+                .collect::<String>()
+        })
+    };
+    let mut shown = BTreeSet::new();
+    let mut inside = false;
+    for (i, line) in text.lines().enumerate() {
+        let ends = marker(line, "ANCHOR_END:");
+        // `ANCHOR_END:` also contains no `ANCHOR:`, so the two never mix.
+        let starts = marker(line, "ANCHOR:");
+        if inside {
+            match ends {
+                Some(name) if name == selector => break,
+                Some(_) => {}
+                None if starts.is_some() => {}
+                None => {
+                    shown.insert(i + 1);
+                }
+            }
+        } else if starts.as_deref() == Some(selector) {
+            inside = true;
+        }
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directives_are_found_with_kind_target_selector_and_line() {
+        let parsed = parse(
+            "# Title\n\n```rust\n{{#rustdoc_include ../examples/a.rs:main}}\n```\n\n\
+             Text \\{{#include escaped.md}} and\n\n```console\n\
+             {{#include ../examples/outputs/a.txt}}\n```\n",
+        );
+        assert_eq!(
+            parsed.directives,
+            [
+                Directive {
+                    kind: "rustdoc_include".into(),
+                    target: "../examples/a.rs".into(),
+                    selector: Some("main".into()),
+                    line: 4,
+                },
+                Directive {
+                    kind: "include".into(),
+                    target: "../examples/outputs/a.txt".into(),
+                    selector: None,
+                    line: 10,
+                },
+            ]
+        );
+        assert_eq!(parsed.code_blocks.len(), 2);
+        assert_eq!(parsed.code_blocks[0].lang(), "rust");
+        assert_eq!(parsed.code_blocks[1].line, 9);
+    }
+
+    #[test]
+    fn links_and_heading_ids_are_read_as_mdbook_reads_them() {
+        let parsed = parse(
+            "# What a *process* owns\n\nSee [ch02](ch02-address-space.md#the-heap) \
+             and ![a chart](img/c.svg).\n\n## Threads & stacks\n\n## Threads & stacks\n\n\
+             ## Named {#own-id}\n",
+        );
+        assert_eq!(
+            parsed.links,
+            [
+                ("ch02-address-space.md#the-heap".to_string(), 3),
+                ("img/c.svg".to_string(), 3),
+            ]
+        );
+        assert_eq!(
+            parsed.heading_ids,
+            [
+                "what-a-process-owns",
+                "threads--stacks",
+                "threads--stacks-1",
+                "own-id"
+            ]
+        );
+        assert_eq!(id_from_heading(" Fork, then exec() "), "fork-then-exec");
+    }
+
+    #[test]
+    fn links_resolve_relative_to_the_page() {
+        assert_eq!(
+            resolve_link("includes/state.md", "../ch02-x.md#heap"),
+            Some(("ch02-x.md".into(), Some("heap".into())))
+        );
+        assert_eq!(
+            resolve_link("ch03.md", "#top"),
+            Some(("ch03.md".into(), Some("top".into())))
+        );
+        assert_eq!(resolve_link("ch03.md", "https://example.org/"), None);
+        assert_eq!(resolve_link("ch03.md", "mailto:a@b"), None);
+    }
+
+    #[test]
+    fn selected_lines_follow_mdbooks_include_semantics() {
+        let text = "a\n// ANCHOR: outer\nb\n// ANCHOR: inner\nc\n// ANCHOR_END: inner\n\
+                    d\n// ANCHOR_END: outer\ne\n";
+        let lines = |sel: Option<&str>| -> Vec<usize> {
+            selected_lines(text, sel).into_iter().collect()
+        };
+        assert_eq!(lines(None), (1..=9).collect::<Vec<_>>());
+        assert_eq!(lines(Some("outer")), [3, 5, 7]);
+        assert_eq!(lines(Some("inner")), [5]);
+        assert_eq!(lines(Some("missing")), Vec::<usize>::new());
+        assert_eq!(lines(Some("2")), [2]);
+        assert_eq!(lines(Some("8:")), [8, 9]);
+        assert_eq!(lines(Some(":2")), [1, 2]);
+        assert_eq!(lines(Some("3:4")), [3, 4]);
+    }
 }

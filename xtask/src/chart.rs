@@ -665,3 +665,43 @@ fn accessible(svg: String) -> String {
         &rest[1..]
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_csv_parses_known_rows_and_rejects_bad_ones() {
+        let rows = parse_csv(&format!(
+            "{CSV_HEADER}\nthread_spawn_join,ns,52738,37055,64817,5000\n"
+        ))
+        .expect("a valid CSV");
+        assert_eq!(
+            rows,
+            [Row {
+                name: "thread_spawn_join".into(),
+                unit: "ns".into(),
+                median: 52738.0,
+                p10: 37055.0,
+                p90: 64817.0,
+                n: 5000,
+            }]
+        );
+        let bad = [
+            "name,unit,median\nthread_spawn_join,ns,1,1,1,1\n",
+            &format!("{CSV_HEADER}\n"),
+            &format!("{CSV_HEADER}\nthread_spawn_join,ns,1,1,1\n"),
+            &format!("{CSV_HEADER}\nthread_spawn_join,ns,x,1,1,1\n"),
+            &format!("{CSV_HEADER}\nthread_spawn_join,ns,-1,1,1,1\n"),
+            &format!("{CSV_HEADER}\nno_such_figure,ns,1,1,1,1\n"),
+            &format!("{CSV_HEADER}\nthread_spawn_join,years,1,1,1,1\n"),
+            &format!("{CSV_HEADER}\nthread_spawn_join,ns,1,2,3,1\n"),
+            &format!(
+                "{CSV_HEADER}\nthread_spawn_join,ns,1,1,1,1\nthread_spawn_join,ns,1,1,1,1\n"
+            ),
+        ];
+        for text in bad {
+            assert!(parse_csv(text).is_err(), "accepted:\n{text}");
+        }
+    }
+}

@@ -7,12 +7,14 @@
 //! - [`chart`]: the cost chapter's reference data, drawn as a chart and tables.
 //! - [`outputs`]: recorded runs of the examples, running them, and the masks.
 //! - [`compile_fail`]: programs that must not compile, and their messages.
+//! - [`examples`]: what the rule tests read in an example's source.
 //! - [`miri`]: the examples that use `unsafe` or atomics, run under Miri.
 //! - [`procs`]: finding child processes an example left behind (Linux).
 
 pub mod book;
 pub mod chart;
 pub mod compile_fail;
+pub mod examples;
 pub mod miri;
 pub mod outputs;
 pub mod procs;

@@ -550,3 +550,78 @@ pub fn render_lines(command: &str, lines: &[String]) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn recorded_commands_parse_into_runner_example_and_arguments() {
+        assert_eq!(
+            parse_command("$ cargo run --example ch12-x -- --quick"),
+            Ok((Runner::Native, "ch12-x".into(), vec!["--quick".into()]))
+        );
+        assert_eq!(
+            parse_command("$ cargo +nightly miri run --example ch06-race"),
+            Ok((Runner::Miri, "ch06-race".into(), vec![]))
+        );
+        assert!(parse_command("cargo run --example a").is_err());
+        assert!(parse_command("$ cargo run --example").is_err());
+        assert!(parse_command("$ cargo run --example a --quick").is_err());
+    }
+
+    #[test]
+    fn masks_hide_ids_times_and_declared_variation_only() {
+        assert_eq!(
+            mask_line("child pid 4242 at 0x7ffd1234 took 1.5ms"),
+            "child pid <PID> at 0x<ADDR> took <TIME>"
+        );
+        assert_eq!(
+            mask_line("lost updates: 48211 of 200000 (varies)"),
+            "lost updates: <VARIES> (varies)"
+        );
+        assert_eq!(mask_line("4 threads, 8 bytes"), "4 threads, 8 bytes");
+    }
+
+    #[test]
+    fn re_recording_keeps_lines_equal_after_masks() {
+        let recorded =
+            lines("child pid 4242 started\nsum: 10\nworker 1\nworker 2");
+        let fresh = lines("child pid 17 started\nsum: 11\nworker 2\nworker 1");
+        assert_eq!(
+            keep_unchanged_lines(&recorded, &fresh, &[3..=4]),
+            lines("child pid 4242 started\nsum: 11\nworker 1\nworker 2"),
+            "masked-equal lines and a set-equal unordered range keep their bytes"
+        );
+        assert_eq!(
+            keep_unchanged_lines(&recorded, &fresh, &[]),
+            lines("child pid 4242 started\nsum: 11\nworker 2\nworker 1"),
+            "without the declaration, order is a real change"
+        );
+        let longer =
+            lines("child pid 17 started\nsum: 10\nworker 1\nworker 2\nend");
+        assert_eq!(
+            keep_unchanged_lines(&recorded, &longer, &[]),
+            longer,
+            "a run with another number of lines is taken as it is"
+        );
+        assert_eq!(
+            render_lines("$ cargo run --example a", &lines("x\ny")),
+            "$ cargo run --example a\nx\ny\n"
+        );
+    }
+
+    #[test]
+    fn headers_declare_unordered_ranges() {
+        let h =
+            header("//! Question: Why?\n//! Unordered output: lines 2-4, 6.\n")
+                .expect("valid header");
+        assert_eq!(h.unordered, vec![2..=4, 6..=6]);
+        assert!(header("//! Unordered output: lines 0-2\n").is_err());
+        assert!(header("//! Unordered output: lines a-b\n").is_err());
+    }
+}
