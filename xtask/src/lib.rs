@@ -4,6 +4,7 @@
 //! - [`tools`]: the pinned mdBook versions, read from the workspace `Cargo.toml`.
 //! - [`book`]: reading chapters with mdBook's own Markdown parser, and building
 //!   the site in-process with `mdbook-driver` and the mermaid preprocessor.
+//! - [`bundle`]: the examples as a standalone Cargo project, zipped.
 //! - [`chart`]: the cost chapter's reference data, drawn as a chart and tables.
 //! - [`outputs`]: recorded runs of the examples, running them, and the masks.
 //! - [`compile_fail`]: programs that must not compile, and their messages.
@@ -12,6 +13,7 @@
 //! - [`procs`]: finding child processes an example left behind (Linux).
 
 pub mod book;
+pub mod bundle;
 pub mod chart;
 pub mod compile_fail;
 pub mod examples;

@@ -19,6 +19,9 @@ commands:
   outputs [NAME...]  rerun the examples (all, or the NAMEs) and rewrite their
                      recorded outputs in examples/outputs/ and the compiler
                      messages in examples/compile_fail/
+  bundle             write target/bundle/thread-vs-process-examples.zip: every
+                     example as a standalone Cargo project (its Cargo.toml
+                     names exactly the crates the examples' headers need)
   chart              redraw src/img/cost-chart.svg, data/cost-table.md and
                      data/cost-summary.md from data/cost-reference.csv
   install-tools      install the pinned mdbook and mdbook-mermaid into .tools/
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Some("serve") => serve(&root, &args[1..]),
         Some("build") => build(&root, &args[1..]),
         Some("outputs") => record_outputs(&root, &args[1..]),
+        Some("bundle") if args.len() == 1 => bundle(&root),
         Some("chart") if args.len() == 1 => {
             xtask::chart::write(&root).map_err(Failure::from)
         }
@@ -304,6 +308,13 @@ fn record_outputs(root: &Path, names: &[String]) -> Result<(), Failure> {
     } else {
         Err(Failure::Failed(problems.join("\n")))
     }
+}
+
+fn bundle(root: &Path) -> Result<(), Failure> {
+    let dest = root.join(xtask::bundle::ZIP_PATH);
+    let count = xtask::bundle::write_zip(root, &dest)?;
+    println!("wrote {} ({count} files)", dest.display());
+    Ok(())
 }
 
 fn miri(root: &Path, args: &[String]) -> Result<(), Failure> {

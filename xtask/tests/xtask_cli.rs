@@ -16,7 +16,7 @@ fn xtask(args: &[&str]) -> (Option<i32>, String) {
 
 #[test]
 fn unknown_commands_and_bad_flags_print_the_usage_and_exit_2() {
-    let bad: [&[&str]; 9] = [
+    let bad: [&[&str]; 10] = [
         &[],
         &["bogus"],
         &["serve-the-book"],
@@ -26,6 +26,7 @@ fn unknown_commands_and_bad_flags_print_the_usage_and_exit_2() {
         &["miri", "--recrod"],
         &["stress", "many"],
         &["chart", "--svg"],
+        &["bundle", "--zip"],
     ];
     for args in bad {
         let (code, stderr) = xtask(args);
@@ -59,6 +60,7 @@ fn help_prints_the_usage_and_succeeds() {
         "stress",
         "chart",
         "install-tools",
+        "bundle",
     ] {
         assert!(
             text.contains(command),
