@@ -29,7 +29,10 @@ fn every_chapter_opens_with_what_the_reader_will_be_able_to_answer() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    xtask::fail_if_any(
+        "chapters that do not open with what the reader will be able to answer",
+        failures,
+    );
 }
 
 #[test]
@@ -60,7 +63,10 @@ fn every_chapter_shows_a_program_and_its_recorded_run() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    xtask::fail_if_any(
+        "chapters without a program and its recorded run",
+        failures,
+    );
 }
 
 #[test]
@@ -90,5 +96,8 @@ fn every_chapter_ends_with_a_self_check_of_three_to_six_folded_answers() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    xtask::fail_if_any(
+        "chapters without a self-check of three to six folded answers",
+        failures,
+    );
 }

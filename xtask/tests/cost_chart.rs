@@ -68,7 +68,7 @@ fn the_chart_and_tables_are_drawn_from_the_current_data() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    xtask::fail_if_any("drawn files older than their data", failures);
 }
 
 #[test]

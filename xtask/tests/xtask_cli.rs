@@ -28,20 +28,18 @@ fn unknown_commands_and_bad_flags_print_the_usage_and_exit_2() {
         &["chart", "--svg"],
         &["bundle", "--zip"],
     ];
+    let mut failures = Vec::new();
     for args in bad {
         let (code, stderr) = xtask(args);
-        assert_eq!(
-            code,
-            Some(2),
-            "`cargo xtask {}` should exit 2; stderr: {stderr}",
-            args.join(" ")
-        );
-        assert!(
-            stderr.contains("usage: cargo xtask"),
-            "`cargo xtask {}` should print the usage; stderr: {stderr}",
-            args.join(" ")
-        );
+        if code != Some(2) || !stderr.contains("usage: cargo xtask") {
+            failures.push(format!(
+                "`cargo xtask {}` should print the usage and exit 2; it \
+                 exited {code:?}, stderr: {stderr}",
+                args.join(" ")
+            ));
+        }
     }
+    xtask::fail_if_any("bad invocations not refused", failures);
 }
 
 #[test]
@@ -52,7 +50,7 @@ fn help_prints_the_usage_and_succeeds() {
         .expect("run xtask");
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    for command in [
+    let missing: Vec<String> = [
         "serve",
         "build",
         "outputs",
@@ -61,10 +59,10 @@ fn help_prints_the_usage_and_succeeds() {
         "chart",
         "install-tools",
         "bundle",
-    ] {
-        assert!(
-            text.contains(command),
-            "`cargo xtask help` does not mention `{command}`"
-        );
-    }
+    ]
+    .iter()
+    .filter(|command| !text.contains(*command))
+    .map(|command| format!("`cargo xtask help` does not mention `{command}`"))
+    .collect();
+    xtask::fail_if_any("commands missing from the help", missing);
 }
