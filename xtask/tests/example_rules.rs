@@ -1,7 +1,7 @@
 //! Guards the rules a reader relies on when copying an example (STYLE.md,
 //! "Every example"): the header says what it answers and how to run it, it
-//! uses only std (tokio and libc where allowed), and every `unsafe` block
-//! says why it is sound.
+//! uses only std (and tokio or libc, declared in its header), and every
+//! `unsafe` block says why it is sound.
 
 use std::path::PathBuf;
 
@@ -101,7 +101,6 @@ fn every_unsafe_block_has_a_safety_comment() {
 fn examples_use_std_and_only_the_allowed_crates() {
     let mut failures = Vec::new();
     for (path, text) in sources() {
-        let name = xtask::stem(&path);
         // Modules the file declares itself (`mod unix { ... }`) are not crates.
         let own_modules: Vec<&str> = text
             .lines()
@@ -130,15 +129,18 @@ fn examples_use_std_and_only_the_allowed_crates() {
                     "std" | "core" | "alloc" | "self" | "super" | "crate" => {
                         true
                     }
-                    // The async chapter, and the cost chapter's task figures.
-                    "tokio" => {
-                        name.starts_with("ch14-") || name.starts_with("ch12-")
-                    }
-                    "libc" => true,
+                    // Declared in the header's `//! Needs:` lines, which
+                    // example_conventions checks against the code.
+                    "tokio" | "libc" => true,
                     _ => false,
                 };
             if !allowed {
-                failures.push(format!("{}:{}: `use {krate}` (examples use std; tokio only in ch12/ch14; libc for one Unix call)", shown(&path), i + 1));
+                failures.push(format!(
+                    "{}:{}: `use {krate}` (examples use std, and tokio or \
+                     libc where their header's `//! Needs:` says so)",
+                    shown(&path),
+                    i + 1
+                ));
             }
         }
     }
