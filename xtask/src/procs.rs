@@ -48,17 +48,10 @@ pub fn children() -> Vec<LeftoverProcess> {
         else {
             continue;
         };
-        // Format: pid (comm) state ppid ...; comm may hold spaces and parentheses.
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')'))
-        else {
-            continue;
-        };
-        let comm = stat[open + 1..close].to_string();
-        let mut rest = stat[close + 1..].split_whitespace();
-        let state = rest.next().and_then(|s| s.chars().next()).unwrap_or('?');
-        let ppid = rest.next().and_then(|s| s.parse::<i32>().ok());
-        if ppid == Some(me) {
-            found.push(LeftoverProcess { pid, state, comm });
+        if let Some((process, ppid)) = parse_stat(pid, &stat)
+            && ppid == me
+        {
+            found.push(process);
         }
     }
     found.sort_by_key(|c| c.pid);
@@ -75,5 +68,39 @@ pub fn reap(pid: i32) {
         libc::kill(pid, libc::SIGKILL);
         let mut status = 0;
         libc::waitpid(pid, &mut status, 0);
+    }
+}
+
+/// Reads `/proc/PID/stat`: the process and its parent's pid. The format is
+/// `pid (comm) state ppid ...`, where comm may hold spaces and parentheses.
+pub fn parse_stat(pid: i32, stat: &str) -> Option<(LeftoverProcess, i32)> {
+    let (open, close) = (stat.find('(')?, stat.rfind(')')?);
+    let comm = stat.get(open + 1..close)?.to_string();
+    let mut rest = stat.get(close + 1..)?.split_whitespace();
+    let state = rest.next()?.chars().next()?;
+    let ppid = rest.next()?.parse::<i32>().ok()?;
+    Some((LeftoverProcess { pid, state, comm }, ppid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_lines_parse_even_with_parentheses_in_the_name() {
+        let (process, ppid) =
+            parse_stat(42, "42 (a (b) c) Z 7 42 42 0 -1 4194560")
+                .expect("valid");
+        assert_eq!(
+            process,
+            LeftoverProcess {
+                pid: 42,
+                state: 'Z',
+                comm: "a (b) c".into()
+            }
+        );
+        assert_eq!(ppid, 7);
+        assert_eq!(parse_stat(1, "1 (init S 0"), None);
+        assert_eq!(parse_stat(1, "1 (init) S"), None);
     }
 }
