@@ -25,7 +25,9 @@ impl Drop for KillOnDrop {
 }";
 
 /// The cost examples' measuring pattern, from the doc comment of `Stats`
-/// through the end of `fn measure`.
+/// through the end of `fn measure`, as `cargo fmt` writes it (the brief's
+/// one-line `Ok(Stats { ... })` is not what rustfmt leaves, so a formatted
+/// example could never match it).
 pub const MEASURE: &str = "\
 /// Median, 10th and 90th percentile of `n` timed runs.
 struct Stats {
@@ -51,7 +53,12 @@ fn measure(
     }
     times.sort();
     let at = |percent: usize| times[(n - 1) * percent / 100];
-    Ok(Stats { median: at(50), p10: at(10), p90: at(90), n })
+    Ok(Stats {
+        median: at(50),
+        p10: at(10),
+        p90: at(90),
+        n,
+    })
 }";
 
 /// The one argument-checking function (convention 4); `NAME` and `REST`

@@ -377,3 +377,50 @@ fn examples_are_lean() {
     }
     fail_if_any("problems with the examples' size", failures);
 }
+
+/// The blocks every example copies byte for byte must be what `cargo fmt`
+/// leaves (with the root `rustfmt.toml`), or no formatted example could
+/// match them.
+#[test]
+fn the_shared_blocks_are_rustfmt_clean() {
+    use std::io::Write as _;
+    let root = repo_root();
+    let usage = examples::USAGE_FORM.replace("NAME REST", "ch01-example");
+    let source = format!(
+        "use std::error::Error;\nuse std::process::Child;\n\
+         use std::time::{{Duration, Instant}};\n\n{KILL_ON_DROP}\n\n\
+         {MEASURE}\n\n{usage}\n\nfn main() {{}}\n"
+    );
+    let mut rustfmt = std::process::Command::new("rustfmt")
+        .current_dir(&root)
+        .args(["--edition", "2024", "--emit", "stdout"])
+        .arg("--config-path")
+        .arg(root.join("rustfmt.toml"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run rustfmt");
+    rustfmt
+        .stdin
+        .take()
+        .expect("rustfmt's stdin")
+        .write_all(source.as_bytes())
+        .expect("write to rustfmt");
+    let out = rustfmt.wait_with_output().expect("wait for rustfmt");
+    let formatted = String::from_utf8_lossy(&out.stdout);
+    let failures = if !out.status.success() {
+        vec![format!(
+            "rustfmt failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )]
+    } else if formatted != source {
+        vec![format!(
+            "rustfmt changes the shared blocks (xtask/src/examples.rs):\n\
+             --- as written\n{source}\n--- as rustfmt leaves it\n{formatted}"
+        )]
+    } else {
+        Vec::new()
+    };
+    fail_if_any("shared blocks that cargo fmt would change", failures);
+}
