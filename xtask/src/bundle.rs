@@ -15,6 +15,11 @@ use crate::examples;
 /// Where `cargo xtask bundle` writes the zip, relative to the repository root.
 pub const ZIP_PATH: &str = "target/bundle/thread-vs-process-examples.zip";
 
+/// The zip's name in the built site, beside the pages: `cargo xtask build`
+/// and the Pages build put it there, so a chapter links to it as
+/// `thread-vs-process-examples.zip` (from a page at the top of `src/`).
+pub const SITE_NAME: &str = "thread-vs-process-examples.zip";
+
 /// The folder (and package name) inside the zip.
 pub const PROJECT: &str = "thread-vs-process-examples";
 

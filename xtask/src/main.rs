@@ -15,7 +15,8 @@ commands:
                      (installs the pinned mdbook and mdbook-mermaid into .tools/
                      on its first run; FLAGS such as --port 3001 or --open are
                      passed to `mdbook serve`)
-  build [--dest DIR] build the static site into book/ (or DIR), in-process
+  build [--dest DIR] build the static site into book/ (or DIR), in-process,
+                     with the examples' zip (see bundle) beside the pages
   outputs [NAME...]  rerun the examples (all, or the NAMEs) and rewrite their
                      recorded outputs in examples/outputs/ and the compiler
                      messages in examples/compile_fail/
@@ -192,7 +193,14 @@ fn build(root: &Path, args: &[String]) -> Result<(), Failure> {
             warnings.join("\n")
         )));
     }
-    println!("built the book into {}", dest.display());
+    // The starter project, where the introduction links to it.
+    let zip = dest.join(xtask::bundle::SITE_NAME);
+    xtask::bundle::write_zip(root, &zip)?;
+    println!(
+        "built the book into {} (with {})",
+        dest.display(),
+        xtask::bundle::SITE_NAME
+    );
     Ok(())
 }
 
