@@ -188,67 +188,62 @@ fn child_guards_are_one_shape() {
     fail_if_any("child guards of another shape", failures);
 }
 
-/// Types other than `KillOnDrop` that own a `Child` or kill one on drop.
+/// Child guards other than `KillOnDrop`: a type with an `impl Drop` that
+/// holds a `std::process::Child` or kills something when dropped.
 fn other_child_guards(code: &str) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
     let lines: Vec<&str> = code.lines().collect();
-    for (i, line) in lines.iter().enumerate() {
-        let trimmed = line.trim_start();
-        let Some(rest) = trimmed
-            .strip_prefix("struct ")
-            .or_else(|| trimmed.strip_prefix("pub struct "))
-        else {
-            continue;
-        };
-        let type_name: String = rest
-            .chars()
+    let ident = |text: &str| -> String {
+        text.chars()
             .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect();
-        if type_name == "KillOnDrop" {
-            continue;
-        }
-        // The struct's definition: up to its `;` or its closing `}` line.
-        let mut definition = String::new();
-        for l in &lines[i..] {
-            definition.push_str(l);
-            definition.push('\n');
-            if l.trim_end().ends_with(';') || l.trim() == "}" {
+            .collect()
+    };
+    let is_child_type = |text: &str| {
+        text.match_indices("Child").any(|(i, _)| {
+            let before = text[..i].chars().next_back();
+            let after = text[i + "Child".len()..].chars().next();
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+    };
+    // Each item from its first line to the `}` (or `;`) that closes it.
+    let item = |from: usize| -> String {
+        let line = lines[from];
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let close = format!("{indent}}}");
+        let mut text = String::new();
+        for l in &lines[from..] {
+            text.push_str(l);
+            text.push('\n');
+            if *l == close || (l.trim_end().ends_with(';') && !l.contains('{'))
+            {
                 break;
             }
         }
-        if definition.contains("Child>")
-            || definition.contains("Child)")
-            || definition.contains(": Child")
-            || definition.contains("process::Child")
-        {
-            found.insert(type_name);
-        }
-    }
+        text
+    };
+    let mut holds_a_child = BTreeSet::new();
+    let mut drop_impls = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        let Some(rest) = line.trim_start().strip_prefix("impl Drop for ")
-        else {
-            continue;
-        };
-        let type_name: String = rest
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect();
-        if type_name == "KillOnDrop" {
-            continue;
-        }
-        let indent = &line[..line.len() - line.trim_start().len()];
-        let close = format!("{indent}}}");
-        let body: String = lines[i..]
-            .iter()
-            .take_while(|l| **l != close)
-            .copied()
-            .collect::<Vec<_>>()
-            .join("\n");
-        if body.contains(".kill()") {
-            found.insert(type_name);
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed
+            .strip_prefix("struct ")
+            .or_else(|| trimmed.strip_prefix("pub struct "))
+        {
+            if is_child_type(&item(i)) {
+                holds_a_child.insert(ident(rest));
+            }
+        } else if let Some(rest) = trimmed.strip_prefix("impl Drop for ") {
+            drop_impls.push((ident(rest), item(i)));
         }
     }
-    found
+    drop_impls
+        .into_iter()
+        .filter(|(name, body)| {
+            name != "KillOnDrop"
+                && (holds_a_child.contains(name) || body.contains(".kill()"))
+        })
+        .map(|(name, _)| name)
+        .collect()
 }
 
 #[test]
