@@ -10,11 +10,15 @@ use std::thread;
 const THREADS: u64 = 4;
 const PER_THREAD: u64 = 1_000;
 
+/// Prints how to run this example, and exits with code 2.
+fn usage() -> ! {
+    eprintln!("usage: cargo run --example ch05-shared-state");
+    std::process::exit(2)
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
-    if let Some(arg) = std::env::args().nth(1) {
-        eprintln!("usage: cargo run --example ch05-shared-state");
-        eprintln!("unknown argument: {arg}");
-        std::process::exit(2);
+    if std::env::args().len() > 1 {
+        usage();
     }
 
     mutex_demo()?;
@@ -64,7 +68,9 @@ fn rwlock_demo() -> Result<(), Box<dyn Error>> {
     let readers: Vec<_> = (0..THREADS)
         .map(|_| {
             let config = Arc::clone(&config);
-            thread::spawn(move || config.read().map(|c| c.clone()).map_err(|e| e.to_string()))
+            thread::spawn(move || {
+                config.read().map(|c| c.clone()).map_err(|e| e.to_string())
+            })
         })
         .collect();
     let mut seen = Vec::new();
@@ -110,6 +116,8 @@ fn atomic_demo() -> Result<(), Box<dyn Error>> {
     }
     let total = hits.load(Ordering::Relaxed);
     // ANCHOR_END: atomic
-    println!("AtomicU64: {THREADS} threads x {PER_THREAD} increments = {total}");
+    println!(
+        "AtomicU64: {THREADS} threads x {PER_THREAD} increments = {total}"
+    );
     Ok(())
 }
