@@ -15,6 +15,7 @@ fn usage() -> ! {
     std::process::exit(2)
 }
 
+// ANCHOR: guard
 /// Kills and waits for the child if we return early, so it never outlives us.
 struct KillOnDrop(Child);
 
@@ -25,6 +26,7 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+// ANCHOR_END: guard
 
 // ANCHOR: global
 /// One global variable. The executable file records its starting value
@@ -32,6 +34,7 @@ impl Drop for KillOnDrop {
 static VALUE: AtomicU64 = AtomicU64::new(0);
 // ANCHOR_END: global
 
+// ANCHOR: child
 fn main() -> Result<(), Box<dyn Error>> {
     match std::env::args().skip(1).collect::<Vec<_>>().as_slice() {
         [] => parent(),
@@ -43,7 +46,6 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
 }
 
-// ANCHOR: child
 /// What each copy does: change its own `VALUE`, report, then wait until
 /// the parent closes our standard input, so all copies run at once.
 fn child(index: u64) -> Result<(), Box<dyn Error>> {

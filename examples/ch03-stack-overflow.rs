@@ -16,6 +16,7 @@ fn usage() -> ! {
     std::process::exit(2)
 }
 
+// ANCHOR: child
 fn main() -> Result<(), Box<dyn Error>> {
     match std::env::args().skip(1).collect::<Vec<_>>().as_slice() {
         [] => parent(),
@@ -24,7 +25,6 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
 }
 
-// ANCHOR: child
 /// Calls itself until the stack runs out; each frame holds a 1 KiB buffer.
 fn dive(depth: u64) -> u64 {
     let buffer = std::hint::black_box([depth as u8; 1024]);

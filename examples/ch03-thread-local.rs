@@ -41,11 +41,11 @@ fn count(who: &str, times: usize) -> String {
 }
 // ANCHOR_END: count
 
+// ANCHOR: run
 fn main() -> Result<(), Box<dyn Error>> {
     if std::env::args().len() > 1 {
         usage();
     }
-    // ANCHOR: run
     println!("{}", count("main", 5));
     // All stay alive until all have counted, so no storage is handed on.
     let all_here = Arc::new(Barrier::new(3));

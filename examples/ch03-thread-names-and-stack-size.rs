@@ -44,11 +44,11 @@ fn describe_me(label: &str) {
 }
 // ANCHOR_END: describe
 
+// ANCHOR: builder
 fn main() -> Result<(), Box<dyn Error>> {
     if std::env::args().len() > 1 {
         usage();
     }
-    // ANCHOR: builder
     describe_me("main");
     let named = thread::Builder::new()
         .name("ch03-a-long-thread-name".to_string())
@@ -62,9 +62,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("2000 nested calls used {} KiB of its 16 MiB", used / 1024);
     let unnamed = thread::spawn(|| describe_me("unnamed")).join();
     unnamed.map_err(|_| "the unnamed thread panicked")?;
-    // ANCHOR_END: builder
     if !cfg!(target_os = "linux") {
         println!("Kernel names and ids come from /proc, which only Linux has.");
     }
     Ok(())
+    // ANCHOR_END: builder
 }

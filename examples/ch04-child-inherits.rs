@@ -35,22 +35,7 @@ static SETTING: AtomicU32 = AtomicU32::new(1);
 static NOTES: Mutex<Vec<String>> = Mutex::new(Vec::new()); // Strings: heap
 // ANCHOR_END: globals
 
-/// Deletes the temporary file when dropped, also if the example fails.
-struct TempFile(std::path::PathBuf);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
-    }
-}
-
-/// How many threads the kernel counts in this process (Linux: /proc).
-fn threads() -> String {
-    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let line = status.lines().find_map(|l| l.strip_prefix("Threads:"));
-    line.map_or("? (no /proc here)".into(), |l| l.trim().to_string())
-}
-
+// ANCHOR: parent_setup
 fn main() -> Result<(), Box<dyn Error>> {
     match std::env::args().skip(1).collect::<Vec<_>>().as_slice() {
         [] => parent(),
@@ -60,7 +45,6 @@ fn main() -> Result<(), Box<dyn Error>> {
 }
 
 fn parent() -> Result<(), Box<dyn Error>> {
-    // ANCHOR: parent_setup
     SETTING.store(42, Ordering::SeqCst);
     NOTES
         .lock()
@@ -94,7 +78,6 @@ fn parent() -> Result<(), Box<dyn Error>> {
     let mut from_child = child.0.stdout.take().ok_or("no stdout pipe")?;
     from_child.read_to_string(&mut report)?;
     let status = child.0.wait()?;
-    // ANCHOR_END: spawn
     report.lines().for_each(|line| println!("  child | {line}"));
     let setting = SETTING.load(Ordering::SeqCst);
     println!("parent: child {status}; my SETTING is still {setting}");
@@ -104,6 +87,7 @@ fn parent() -> Result<(), Box<dyn Error>> {
     let _ = helper.join().map_err(|_| "the helper thread panicked")?;
     Ok(())
 }
+// ANCHOR_END: spawn
 
 // ANCHOR: child
 fn child(parent_file: &str, parent_cwd: &str) -> Result<(), Box<dyn Error>> {
@@ -145,3 +129,21 @@ fn child(parent_file: &str, parent_cwd: &str) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 // ANCHOR_END: child
+
+/// Deletes the temporary file when dropped, also if the example fails.
+struct TempFile(std::path::PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+    }
+}
+
+// ANCHOR: threads
+/// How many threads the kernel counts in this process (Linux: /proc).
+fn threads() -> String {
+    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let line = status.lines().find_map(|l| l.strip_prefix("Threads:"));
+    line.map_or("? (no /proc here)".into(), |l| l.trim().to_string())
+}
+// ANCHOR_END: threads

@@ -15,6 +15,7 @@ fn usage() -> ! {
     std::process::exit(2)
 }
 
+// ANCHOR: worker
 /// Deletes the temporary file when dropped, also if the example fails.
 struct TempFile(std::path::PathBuf);
 
@@ -24,7 +25,6 @@ impl Drop for TempFile {
     }
 }
 
-// ANCHOR: worker
 /// One static for the whole process: every thread adds to the same counter.
 static LINES_WRITTEN: AtomicUsize = AtomicUsize::new(0);
 
@@ -39,11 +39,11 @@ fn worker(id: usize, mut file: &File) -> io::Result<()> {
 }
 // ANCHOR_END: worker
 
+// ANCHOR: share
 fn main() -> Result<(), Box<dyn Error>> {
     if std::env::args().len() > 1 {
         usage();
     }
-    // ANCHOR: share
     let name = format!("thread-vs-process-ch04-{}.txt", std::process::id());
     let temp = TempFile(std::env::temp_dir().join(name));
     // Opened once, in append mode: each write goes to the end of the file.

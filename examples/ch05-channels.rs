@@ -13,11 +13,11 @@ fn usage() -> ! {
     std::process::exit(2)
 }
 
+// ANCHOR: workers
 fn main() -> Result<(), Box<dyn Error>> {
     if std::env::args().len() > 1 {
         usage();
     }
-    // ANCHOR: workers
     let (tx, rx) = mpsc::channel::<(u64, u64)>();
     for id in 0..4 {
         let tx = tx.clone(); // every worker owns its own sending end

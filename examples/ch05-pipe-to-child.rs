@@ -14,6 +14,7 @@ fn usage() -> ! {
     std::process::exit(2)
 }
 
+// ANCHOR: spawn
 fn main() -> Result<(), Box<dyn Error>> {
     match std::env::args().skip(1).collect::<Vec<_>>().as_slice() {
         [] => parent(),
@@ -23,7 +24,6 @@ fn main() -> Result<(), Box<dyn Error>> {
 }
 
 fn parent() -> Result<(), Box<dyn Error>> {
-    // ANCHOR: spawn
     let mut child = Command::new(std::env::current_exe()?)
         .arg("child")
         .stdin(Stdio::piped()) // a pipe: the parent writes, the child reads

@@ -32,9 +32,10 @@ const TEXT: usize = 16; // the message, UTF-8
 fn main() -> Result<(), Box<dyn Error>> {
     match std::env::args().skip(1).collect::<Vec<_>>().as_slice() {
         [] if cfg!(unix) => parent(),
-        [] => Ok(println!(
-            "This example maps memory with Unix mmap: Unix only."
-        )),
+        [] => {
+            println!("This example maps memory with Unix mmap: Unix only.");
+            Ok(())
+        }
         [role, path] if role == "child" => child(path),
         _ => usage(),
     }

@@ -27,8 +27,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+// ANCHOR: mutex
 fn mutex_demo() -> Result<(), Box<dyn Error>> {
-    // ANCHOR: mutex
     // One counter and one list, on the heap, owned jointly by every thread.
     let state = Arc::new(Mutex::new((0u64, Vec::new())));
 
@@ -51,7 +51,6 @@ fn mutex_demo() -> Result<(), Box<dyn Error>> {
 
     let guard = state.lock().map_err(|e| e.to_string())?;
     let (count, mut notes) = (guard.0, guard.1.clone());
-    // ANCHOR_END: mutex
     notes.sort();
     println!("Mutex: {THREADS} threads x {PER_THREAD} increments = {count}");
     for note in notes {
@@ -59,9 +58,10 @@ fn mutex_demo() -> Result<(), Box<dyn Error>> {
     }
     Ok(())
 }
+// ANCHOR_END: mutex
 
+// ANCHOR: rwlock
 fn rwlock_demo() -> Result<(), Box<dyn Error>> {
-    // ANCHOR: rwlock
     let config = Arc::new(RwLock::new(String::from("greeting = hello")));
 
     // Many readers may hold the read lock at the same time.
@@ -89,16 +89,16 @@ fn rwlock_demo() -> Result<(), Box<dyn Error>> {
     })
     .join()
     .map_err(|_| "a reader thread panicked")??;
-    // ANCHOR_END: rwlock
 
     seen.dedup();
     println!("RwLock: {THREADS} readers all saw {seen:?}");
     println!("RwLock: after one write, a new reader sees {after:?}");
     Ok(())
 }
+// ANCHOR_END: rwlock
 
+// ANCHOR: atomic
 fn atomic_demo() -> Result<(), Box<dyn Error>> {
-    // ANCHOR: atomic
     // No lock at all: the CPU performs each increment as one indivisible step.
     let hits = Arc::new(AtomicU64::new(0));
     let handles: Vec<_> = (0..THREADS)
@@ -115,9 +115,9 @@ fn atomic_demo() -> Result<(), Box<dyn Error>> {
         handle.join().map_err(|_| "a worker thread panicked")?;
     }
     let total = hits.load(Ordering::Relaxed);
-    // ANCHOR_END: atomic
     println!(
         "AtomicU64: {THREADS} threads x {PER_THREAD} increments = {total}"
     );
     Ok(())
 }
+// ANCHOR_END: atomic

@@ -2,6 +2,8 @@
 //!
 //! Run: cargo run --example ch05-unix-socket
 //! Miri: not run, because it starts a child process.
+// Off Unix only main and usage run; the rest is allowed to go unused.
+#![cfg_attr(not(unix), allow(unused))]
 
 use std::error::Error;
 use std::io::{BufRead, BufReader, Write};
@@ -13,6 +15,7 @@ fn usage() -> ! {
     std::process::exit(2)
 }
 
+// ANCHOR: listen
 /// Kills and waits for the child if we return early, so it never outlives us.
 struct KillOnDrop(Child);
 
@@ -47,7 +50,6 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
 }
 
-// ANCHOR: listen
 #[cfg(unix)]
 fn parent() -> Result<(), Box<dyn Error>> {
     use std::os::unix::net::UnixListener;
