@@ -1,5 +1,4 @@
-//! Question: Where in a process's address space do code, globals, heap and
-//! stack live?
+//! Question: Where do code, globals, heap and stack live in an address space?
 //!
 //! Run: cargo run --example ch02-address-space
 //! Miri: not run, because it reads the real /proc/self/maps, which knows

@@ -1,5 +1,4 @@
-//! Question: What happens to a process when one of its threads overflows its
-//! stack?
+//! Question: What happens to a process when a thread overflows its stack?
 //!
 //! Run: cargo run --example ch03-stack-overflow
 //! Needs: libc = "0.2" (Unix)

@@ -1,5 +1,4 @@
-//! Question: How do I name a thread and choose its stack size, and what does
-//! the OS see?
+//! Question: How do I name a thread and choose its stack size?
 //!
 //! Run: cargo run --example ch03-thread-names-and-stack-size
 

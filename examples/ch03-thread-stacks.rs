@@ -1,5 +1,4 @@
-//! Question: Which memory does each thread get for itself, and which does it
-//! share?
+//! Question: Which memory does each thread get for itself, and which is shared?
 //!
 //! Run: cargo run --example ch03-thread-stacks
 

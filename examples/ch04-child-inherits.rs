@@ -1,5 +1,4 @@
-//! Question: What does a child process get from its parent, and what does it
-//! not get?
+//! Question: What does a child process get from its parent, and what not?
 //!
 //! Run: cargo run --example ch04-child-inherits
 //! Miri: not run, because it starts child processes.

@@ -1,5 +1,4 @@
-//! Question: How do threads communicate by passing messages instead of
-//! sharing variables?
+//! Question: How do threads communicate by passing messages?
 //!
 //! Run: cargo run --example ch05-channels
 
