@@ -46,7 +46,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             s.spawn(move || chunk.iter_mut().for_each(|n| *n *= 10));
         }
     }); // all three threads are joined here, so the borrows have ended
-    println!("3. scoped threads changed a local Vec in place: {numbers:?}");
+    println!("3. scoped threads changed a local Vec in place:\n   {numbers:?}");
 
     let partial_sums: Vec<u64> = thread::scope(|s| {
         // Now several threads share the slice through plain & borrows.
