@@ -1,28 +1,32 @@
 //! Question: How can one program become several processes at once?
 //!
 //! Run: cargo run --example ch01-one-program-many-processes
-//!
+//! Needs: libc = "0.2" (Unix)
 //! Miri: not run, because it starts child processes.
-//!
-//! The program starts three copies of itself (its own executable file, found
-//! with `std::env::current_exe()`). Each copy is a separate process with its
-//! own process id and its own copy of the global variable `VALUE`. The parent
-//! collects what each child printed, reaps every child, and prints the
-//! reports in order, so the output is the same on every run.
 
 use std::error::Error;
-use std::io::{Read, Write};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::io::Read;
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: cargo run --example ch01-one-program-many-processes";
+/// Prints how to run this example, and exits with code 2.
+fn usage() -> ! {
+    eprintln!("usage: cargo run --example ch01-one-program-many-processes");
+    std::process::exit(2)
+}
 
-/// How many copies of this program the parent starts.
-const CHILDREN: usize = 3;
+// ANCHOR: guard
+/// Kills and waits for the child if we return early, so it never outlives us.
+struct KillOnDrop(Child);
 
-/// How long the parent waits for all children before it gives up.
-const DEADLINE: Duration = Duration::from_millis(1500);
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        // Both are harmless if the child was already waited for.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+// ANCHOR_END: guard
 
 // ANCHOR: global
 /// One global variable. The executable file records its starting value
@@ -30,12 +34,11 @@ const DEADLINE: Duration = Duration::from_millis(1500);
 static VALUE: AtomicU64 = AtomicU64::new(0);
 // ANCHOR_END: global
 
+// ANCHOR: child
 fn main() -> Result<(), Box<dyn Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.as_slice() {
+    match std::env::args().skip(1).collect::<Vec<_>>().as_slice() {
         [] => parent(),
-        // The hidden role the parent gives to its children.
-        [role, index] if role == "child" => match index.parse::<u64>() {
+        [role, index] if role == "child" => match index.parse() {
             Ok(index) => child(index),
             Err(_) => usage(),
         },
@@ -43,80 +46,76 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
 }
 
-fn usage() -> ! {
-    eprintln!("{USAGE}");
-    std::process::exit(2);
-}
-
-/// The address of this process's copy of `VALUE`.
-fn value_address() -> *const AtomicU64 {
-    &VALUE
-}
-
-// ANCHOR: child
-/// What each copy does: change its own `VALUE`, report, and wait until the
-/// parent says it may finish (the parent closes our standard input).
+/// What each copy does: change its own `VALUE`, report, then wait until
+/// the parent closes our standard input, so all copies run at once.
 fn child(index: u64) -> Result<(), Box<dyn Error>> {
     let before = VALUE.load(Ordering::SeqCst);
     VALUE.store(100 * (index + 1), Ordering::SeqCst);
-    let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
+    println!(
         "child {index} (pid {}): VALUE at {:p} was {before}, now {}",
         std::process::id(),
-        value_address(),
+        &VALUE,
         VALUE.load(Ordering::SeqCst),
-    )?;
-    out.flush()?;
-    // Block until the parent closes the pipe: this keeps all three copies
-    // alive at the same time, so the parent can see them side by side.
-    let mut rest = Vec::new();
-    std::io::stdin().read_to_end(&mut rest)?;
+    );
+    std::io::stdin().read_to_end(&mut Vec::new())?; // returns at end of file
     Ok(())
 }
 // ANCHOR_END: child
 
-/// A child process that is killed and reaped when the guard is dropped, so
-/// that no child outlives the parent, even when the parent fails half-way.
-struct ChildGuard {
-    child: Child,
-}
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        // Both calls are harmless if the child has already been reaped.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+fn parent() -> Result<(), Box<dyn Error>> {
+    // ANCHOR: spawn
+    let exe = std::env::current_exe()?;
+    VALUE.store(42, Ordering::SeqCst);
+    let pid = std::process::id();
+    let value = VALUE.load(Ordering::SeqCst);
+    println!("parent (pid {pid}): VALUE at {:p} is {value}", &VALUE);
+    let mut children = Vec::new();
+    for index in 0..3 {
+        let mut command = Command::new(&exe);
+        command.args(["child", &index.to_string()]);
+        command.stdin(Stdio::piped()).stdout(Stdio::piped());
+        same_layout_for_children(&mut command);
+        let child = command
+            .spawn()
+            .map_err(|e| format!("cannot start child {index}: {e}"))?;
+        children.push(KillOnDrop(child));
     }
+    // ANCHOR_END: spawn
+    // ANCHOR: parent
+    // Every child now waits for its standard input to close, so all three
+    // are running at this moment: one program, several processes.
+    let mut alive = Vec::new();
+    for child in &mut children {
+        if child.0.try_wait()?.is_none() {
+            alive.push(format!("pid {}", child.0.id()));
+        }
+    }
+    println!("alive at the same time: {}", alive.join(", "));
+    for (index, child) in children.iter_mut().enumerate() {
+        drop(child.0.stdin.take()); // end of file: this child may finish
+        let mut report = String::new();
+        let mut out = child.0.stdout.take().ok_or("no stdout pipe")?;
+        out.read_to_string(&mut report)?;
+        let status = child.0.wait()?;
+        print!("{report}");
+        println!("reaped child {index}: {status}");
+    }
+    let value = VALUE.load(Ordering::SeqCst);
+    println!("parent (pid {pid}): VALUE at {:p} is still {value}", &VALUE);
+    Ok(())
+    // ANCHOR_END: parent
 }
 
-// ANCHOR: spawn
-/// Starts one more process from this program's own executable file.
-fn spawn_copy(exe: &std::path::Path, index: usize) -> Result<ChildGuard, Box<dyn Error>> {
-    let mut command = Command::new(exe);
-    command
-        .arg("child")
-        .arg(index.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
-    same_layout_for_children(&mut command);
-    let child = command
-        .spawn()
-        .map_err(|e| format!("could not start child {index}: {e}"))?;
-    Ok(ChildGuard { child })
-}
-// ANCHOR_END: spawn
-
-/// Linux places a program at a random address each time it starts (address
-/// space layout randomisation). For the children we ask it not to, so that
-/// all three print the same address for `VALUE`. If the system refuses (some
-/// containers do), the children still run, only at different addresses.
+// ANCHOR: layout
+/// Asks Linux to start the children without address space layout
+/// randomisation, so all three put `VALUE` at one address. If the system
+/// refuses (some containers do), they only print different addresses.
 #[cfg(target_os = "linux")]
 fn same_layout_for_children(command: &mut Command) {
     use std::os::unix::process::CommandExt;
-    // SAFETY: the closure runs in the new process between fork and exec,
-    // where only async-signal-safe work is allowed. It makes one system
-    // call (`personality`), allocates nothing and takes no locks.
+    // SAFETY: the closure runs in the child between fork and exec, where
+    // only async-signal-safe calls are allowed; `personality` is one system
+    // call, and the closure allocates nothing and takes no lock.
     unsafe {
         command.pre_exec(|| {
             libc::personality(libc::ADDR_NO_RANDOMIZE as libc::c_ulong);
@@ -127,93 +126,4 @@ fn same_layout_for_children(command: &mut Command) {
 
 #[cfg(not(target_os = "linux"))]
 fn same_layout_for_children(_command: &mut Command) {}
-
-/// Waits for every child, polling so that the wait has a bound.
-fn wait_all(children: &mut [ChildGuard]) -> Result<Vec<ExitStatus>, Box<dyn Error>> {
-    let deadline = Instant::now() + DEADLINE;
-    let mut statuses: Vec<Option<ExitStatus>> = vec![None; children.len()];
-    loop {
-        for (guard, status) in children.iter_mut().zip(statuses.iter_mut()) {
-            if status.is_none() {
-                *status = guard
-                    .child
-                    .try_wait()
-                    .map_err(|e| format!("could not check on a child: {e}"))?;
-            }
-        }
-        if statuses.iter().all(Option::is_some) {
-            return Ok(statuses.into_iter().flatten().collect());
-        }
-        if Instant::now() >= deadline {
-            // Returning drops the guards, which kill and reap the children.
-            return Err(format!("the children did not finish within {DEADLINE:?}").into());
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-}
-
-fn parent() -> Result<(), Box<dyn Error>> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find my own program: {e}"))?;
-    let file = exe.file_stem().unwrap_or_default().to_string_lossy();
-    VALUE.store(42, Ordering::SeqCst);
-    println!(
-        "parent (pid {}): VALUE at {:p} is {}",
-        std::process::id(),
-        value_address(),
-        VALUE.load(Ordering::SeqCst),
-    );
-    println!("parent: starting {CHILDREN} copies of the program file {file}");
-
-    // ANCHOR: parent
-    let mut children = Vec::new();
-    for index in 0..CHILDREN {
-        children.push(spawn_copy(&exe, index)?);
-    }
-    // Every child now waits for its standard input to close, so all of them
-    // are running at this moment: one program, several processes.
-    let mut running = 0;
-    for guard in &mut children {
-        if guard.child.try_wait()?.is_none() {
-            running += 1;
-        }
-    }
-    println!(
-        "{running} of {CHILDREN} children alive at the same time: {}",
-        children
-            .iter()
-            .map(|g| format!("pid {}", g.child.id()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-
-    // Let them finish: closing the write end of each pipe gives EOF.
-    for guard in &mut children {
-        drop(guard.child.stdin.take());
-    }
-    let statuses = wait_all(&mut children)?;
-
-    // Each child printed less than a pipe buffer holds, so reading after
-    // the child exited cannot block.
-    for guard in &mut children {
-        let mut report = String::new();
-        if let Some(mut out) = guard.child.stdout.take() {
-            out.read_to_string(&mut report)
-                .map_err(|e| format!("could not read a child's report: {e}"))?;
-        }
-        print!("{report}");
-    }
-    for (index, (guard, status)) in children.iter().zip(&statuses).enumerate() {
-        println!("reaped child {index} (pid {}): {status}", guard.child.id());
-    }
-    println!(
-        "parent (pid {}): VALUE at {:p} is still {}",
-        std::process::id(),
-        value_address(),
-        VALUE.load(Ordering::SeqCst),
-    );
-    // ANCHOR_END: parent
-    if let Some(failed) = statuses.iter().position(|s| !s.success()) {
-        return Err(format!("child {failed} failed").into());
-    }
-    Ok(())
-}
+// ANCHOR_END: layout

@@ -5,12 +5,16 @@
 use std::error::Error;
 use std::thread;
 
-fn main() -> Result<(), Box<dyn Error>> {
-    if std::env::args().nth(1).is_some() {
-        eprintln!("usage: cargo run --example ch03-spawn-join-scoped");
-        std::process::exit(2);
-    }
+/// Prints how to run this example, and exits with code 2.
+fn usage() -> ! {
+    eprintln!("usage: cargo run --example ch03-spawn-join-scoped");
+    std::process::exit(2)
+}
 
+fn main() -> Result<(), Box<dyn Error>> {
+    if std::env::args().len() > 1 {
+        usage();
+    }
     // ANCHOR: spawn_join
     // 1. spawn + join: the closure's return value comes back through join().
     let handle = thread::spawn(|| (1..=1000_u64).sum::<u64>());
@@ -29,7 +33,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     });
     // println!("{words:?}"); // error[E0382]: borrow of moved value: `words`
     let words = handle.join().map_err(|_| "the moving thread panicked")?;
-    println!("2. moved a Vec in, got it back with one more word: {words:?}");
+    println!("2. moved a Vec in, got it back with one more: {words:?}");
     // ANCHOR_END: move
 
     // ANCHOR: scoped
@@ -42,7 +46,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             s.spawn(move || chunk.iter_mut().for_each(|n| *n *= 10));
         }
     }); // all three threads are joined here, so the borrows have ended
-    println!("3. scoped threads changed the local Vec in place: {numbers:?}");
+    println!("3. scoped threads changed a local Vec in place:\n   {numbers:?}");
 
     let partial_sums: Vec<u64> = thread::scope(|s| {
         // Now several threads share the slice through plain & borrows.
@@ -57,8 +61,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     })
     .map_err(|_| "a summing thread panicked")?;
     let total: u64 = partial_sums.iter().sum();
-    println!("   three threads summed one chunk each: {partial_sums:?}, total {total}");
+    println!(
+        "   three threads summed a chunk each: {partial_sums:?} = {total}"
+    );
     // ANCHOR_END: scoped
-
     Ok(())
 }

@@ -1,123 +1,68 @@
 //! Question: How does a parent process talk to a child process through pipes?
 //!
 //! Run: cargo run --example ch05-pipe-to-child
+//! Miri: not run, because it starts a child process.
 
 use std::error::Error;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, RecvTimeoutError};
+use std::io::Write;
+use std::process::{Command, Stdio};
 use std::thread;
-use std::time::{Duration, Instant};
 
-/// Hidden argument: the copy of this program started by the parent.
-const CHILD_ROLE: &str = "--child-shout";
-const LIMIT: Duration = Duration::from_secs(1);
-
-fn main() -> Result<(), Box<dyn Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.as_slice() {
-        [] => parent(),
-        [role] if role == CHILD_ROLE => child(),
-        _ => {
-            eprintln!("usage: cargo run --example ch05-pipe-to-child");
-            std::process::exit(2);
-        }
-    }
+/// Prints how to run this example, and exits with code 2.
+fn usage() -> ! {
+    eprintln!("usage: cargo run --example ch05-pipe-to-child");
+    std::process::exit(2)
 }
 
-/// Kills and reaps the child if the parent leaves early, so no zombie stays.
-struct ChildGuard(Option<Child>);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+// ANCHOR: spawn
+fn main() -> Result<(), Box<dyn Error>> {
+    match std::env::args().skip(1).collect::<Vec<_>>().as_slice() {
+        [] => parent(),
+        [role] if role == "child" => child(),
+        _ => usage(),
     }
 }
 
 fn parent() -> Result<(), Box<dyn Error>> {
-    // ANCHOR: spawn
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find own program: {e}"))?;
-    let mut child = Command::new(exe)
-        .arg(CHILD_ROLE)
-        .stdin(Stdio::piped()) // a pipe: parent writes, child reads
-        .stdout(Stdio::piped()) // a second pipe: child writes, parent reads
+    let mut child = Command::new(std::env::current_exe()?)
+        .arg("child")
+        .stdin(Stdio::piped()) // a pipe: the parent writes, the child reads
+        .stdout(Stdio::piped()) // a second pipe: the other way round
         .spawn()
-        .map_err(|e| format!("could not spawn child: {e}"))?;
+        .map_err(|e| format!("cannot start the child: {e}"))?;
     // ANCHOR_END: spawn
-    println!(
-        "parent pid {} started child pid {}",
-        std::process::id(),
-        child.id()
-    );
-    let mut to_child = child.stdin.take().ok_or("child has no stdin pipe")?;
-    let from_child = child.stdout.take().ok_or("child has no stdout pipe")?;
-    let mut guard = ChildGuard(Some(child));
-
-    // A helper thread reads the child's answers, so the main thread can wait
-    // for them with a time limit instead of blocking forever.
-    let (tx, rx) = mpsc::channel();
-    let reader = thread::spawn(move || {
-        for line in BufReader::new(from_child).lines() {
-            if tx.send(line).is_err() {
-                break;
+    // ANCHOR: talk
+    let lines = ["hello", "pipes carry bytes", "goodbye"];
+    println!("parent pid {} sends: {lines:?}", std::process::id());
+    // Write on a second thread while this one reads. If each side wrote a
+    // lot before reading, both pipe buffers would fill and both would block.
+    let to_child = child.stdin.take();
+    let writer = thread::spawn(move || -> std::io::Result<()> {
+        if let Some(mut pipe) = to_child {
+            for line in lines {
+                writeln!(pipe, "{line}")?;
             }
         }
+        Ok(()) // the pipe closes here: the child reads end of file
     });
-
-    // ANCHOR: talk
-    for line in ["hello", "pipes carry bytes", "goodbye"] {
-        println!("parent writes: {line}");
-        writeln!(to_child, "{line}").map_err(|e| format!("could not write to child: {e}"))?;
+    // Reads the child's stdout to its end, then waits for the child.
+    let output = child.wait_with_output()?;
+    writer.join().map_err(|_| "the writer thread panicked")??;
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        println!("parent reads: {line}");
     }
-    drop(to_child); // closing our end is how the child learns there is no more input
-
-    let deadline = Instant::now() + LIMIT;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(line) => println!("parent reads:  {}", line?),
-            Err(RecvTimeoutError::Disconnected) => break, // the child closed its stdout
-            Err(RecvTimeoutError::Timeout) => return Err("the child stopped answering".into()),
-        }
-    }
+    println!("child {}", output.status);
     // ANCHOR_END: talk
-    reader.join().map_err(|_| "the reader thread panicked")?;
-
-    let child = guard.0.as_mut().ok_or("child already gone")?;
-    let status = wait_with_deadline(child, LIMIT)?;
-    guard.0 = None; // reaped: nothing left for the guard to clean up
-    println!("child exited with code {}", status.code().unwrap_or(-1));
     Ok(())
-}
-
-fn wait_with_deadline(child: &mut Child, limit: Duration) -> Result<ExitStatus, Box<dyn Error>> {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait()? {
-            return Ok(status);
-        }
-        if Instant::now() >= deadline {
-            return Err("the child did not exit in time".into());
-        }
-        thread::sleep(Duration::from_millis(5));
-    }
 }
 
 // ANCHOR: child
 fn child() -> Result<(), Box<dyn Error>> {
     let pid = std::process::id();
-    let mut out = std::io::stdout().lock();
-    // stdin is the read end of the parent's pipe; the loop ends at end-of-file.
-    for line in std::io::stdin().lock().lines() {
+    // stdin is the read end of the parent's pipe; the loop ends at EOF.
+    for line in std::io::stdin().lines() {
         let line = line?;
-        writeln!(
-            out,
-            "child pid {pid} got {line:?}, says {:?}",
-            line.to_uppercase()
-        )?;
+        println!("child pid {pid}: {line:?} -> {:?}", line.to_uppercase());
     }
     Ok(())
 }

@@ -10,11 +10,15 @@ use std::thread;
 const THREADS: u64 = 4;
 const PER_THREAD: u64 = 1_000;
 
+/// Prints how to run this example, and exits with code 2.
+fn usage() -> ! {
+    eprintln!("usage: cargo run --example ch05-shared-state");
+    std::process::exit(2)
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
-    if let Some(arg) = std::env::args().nth(1) {
-        eprintln!("usage: cargo run --example ch05-shared-state");
-        eprintln!("unknown argument: {arg}");
-        std::process::exit(2);
+    if std::env::args().len() > 1 {
+        usage();
     }
 
     mutex_demo()?;
@@ -23,8 +27,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+// ANCHOR: mutex
 fn mutex_demo() -> Result<(), Box<dyn Error>> {
-    // ANCHOR: mutex
     // One counter and one list, on the heap, owned jointly by every thread.
     let state = Arc::new(Mutex::new((0u64, Vec::new())));
 
@@ -47,7 +51,6 @@ fn mutex_demo() -> Result<(), Box<dyn Error>> {
 
     let guard = state.lock().map_err(|e| e.to_string())?;
     let (count, mut notes) = (guard.0, guard.1.clone());
-    // ANCHOR_END: mutex
     notes.sort();
     println!("Mutex: {THREADS} threads x {PER_THREAD} increments = {count}");
     for note in notes {
@@ -55,16 +58,19 @@ fn mutex_demo() -> Result<(), Box<dyn Error>> {
     }
     Ok(())
 }
+// ANCHOR_END: mutex
 
+// ANCHOR: rwlock
 fn rwlock_demo() -> Result<(), Box<dyn Error>> {
-    // ANCHOR: rwlock
     let config = Arc::new(RwLock::new(String::from("greeting = hello")));
 
     // Many readers may hold the read lock at the same time.
     let readers: Vec<_> = (0..THREADS)
         .map(|_| {
             let config = Arc::clone(&config);
-            thread::spawn(move || config.read().map(|c| c.clone()).map_err(|e| e.to_string()))
+            thread::spawn(move || {
+                config.read().map(|c| c.clone()).map_err(|e| e.to_string())
+            })
         })
         .collect();
     let mut seen = Vec::new();
@@ -83,16 +89,16 @@ fn rwlock_demo() -> Result<(), Box<dyn Error>> {
     })
     .join()
     .map_err(|_| "a reader thread panicked")??;
-    // ANCHOR_END: rwlock
 
     seen.dedup();
     println!("RwLock: {THREADS} readers all saw {seen:?}");
     println!("RwLock: after one write, a new reader sees {after:?}");
     Ok(())
 }
+// ANCHOR_END: rwlock
 
+// ANCHOR: atomic
 fn atomic_demo() -> Result<(), Box<dyn Error>> {
-    // ANCHOR: atomic
     // No lock at all: the CPU performs each increment as one indivisible step.
     let hits = Arc::new(AtomicU64::new(0));
     let handles: Vec<_> = (0..THREADS)
@@ -109,7 +115,9 @@ fn atomic_demo() -> Result<(), Box<dyn Error>> {
         handle.join().map_err(|_| "a worker thread panicked")?;
     }
     let total = hits.load(Ordering::Relaxed);
-    // ANCHOR_END: atomic
-    println!("AtomicU64: {THREADS} threads x {PER_THREAD} increments = {total}");
+    println!(
+        "AtomicU64: {THREADS} threads x {PER_THREAD} increments = {total}"
+    );
     Ok(())
 }
+// ANCHOR_END: atomic

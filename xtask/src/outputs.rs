@@ -179,11 +179,12 @@ static MASKS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"\balloc[0-9]+\b", "alloc<N>"),
         // 2. Process ids.
         (r"\b(pid|PID)([ =:]+)[0-9]+", "${1}${2}<PID>"),
-        // 3. Thread ids, also the OS thread id in a panic message.
+        // 3. Thread ids, also the OS thread id in a panic message or a
+        //    stack-overflow report.
         (r"ThreadId\([0-9]+\)", "ThreadId(<N>)"),
         (
-            r"(thread '[^']*') \([0-9]+\) panicked",
-            "${1} (<N>) panicked",
+            r"(thread '[^']*') \([0-9]+\) (panicked|has overflowed)",
+            "${1} (<N>) ${2}",
         ),
         // 4. Timings, as `Duration`'s Debug prints them.
         (r"\b[0-9]+(\.[0-9]+)? ?(ns|µs|us|ms|s)\b", "<TIME>"),
