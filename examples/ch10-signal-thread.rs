@@ -2,7 +2,7 @@
 //!
 //! Run: cargo run --example ch10-signal-thread
 //! Needs: libc = "0.2" (Unix)
-//! Miri: not run, because it calls sigwait and kill, which Miri lacks.
+//! Miri: not run, because Miri does not implement the signal calls.
 
 use std::error::Error;
 

@@ -102,6 +102,7 @@ fn show(s: Switches) -> String {
     format!("voluntary {}, involuntary {}", s.voluntary, s.involuntary)
 }
 
+// ANCHOR: pin
 /// Pins the calling thread to the first CPU it may use.
 #[cfg(target_os = "linux")]
 fn pin_to_one_cpu() -> Result<(), Box<dyn Error>> {
@@ -131,6 +132,7 @@ fn pin_to_one_cpu() -> Result<(), Box<dyn Error>> {
 fn last_error() -> std::io::Error {
     std::io::Error::last_os_error()
 }
+// ANCHOR_END: pin
 
 #[cfg(not(target_os = "linux"))]
 fn run() -> Result<(), Box<dyn Error>> {
