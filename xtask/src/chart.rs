@@ -30,7 +30,7 @@ pub const CSV_HEADER: &str = "name,unit,median,p10,p90,n";
 pub struct Row {
     /// The stable name the chapter cites (`thread_spawn_join`).
     pub name: String,
-    /// `ns`, `KiB` or `MiB/s`.
+    /// `ns`, `KiB`, `MiB/s` or `ratio` (dimensionless).
     pub unit: String,
     pub median: f64,
     pub p10: f64,
@@ -39,7 +39,7 @@ pub struct Row {
     pub n: u64,
 }
 
-const UNITS: [&str; 3] = ["ns", "KiB", "MiB/s"];
+const UNITS: [&str; 4] = ["ns", "KiB", "MiB/s", "ratio"];
 
 /// Which panel of the chart a figure is drawn in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +77,7 @@ const PANELS: [(Panel, &str, &str); 4] = [
 
 /// Every figure the examples can print, in the table's order: its panel and
 /// what it measures.
-const FIGURES: [(&str, Panel, &str); 39] = [
+const FIGURES: [(&str, Panel, &str); 43] = [
     (
         "task_spawn_await",
         Panel::Create,
@@ -273,6 +273,26 @@ const FIGURES: [(&str, Panel, &str); 39] = [
         Panel::Throughput,
         "1 MiB writes into a child's stdin, placed by the OS",
     ),
+    (
+        "switch_pipe_baseline",
+        Panel::TableOnly,
+        "one thread writes a byte to a pipe and reads it back: no switch",
+    ),
+    (
+        "switch_threads",
+        Panel::TableOnly,
+        "one pipe hop between two threads on one CPU: write, switch, read",
+    ),
+    (
+        "switch_processes",
+        Panel::TableOnly,
+        "one pipe hop between two processes on one CPU: write, switch, read",
+    ),
+    (
+        "switch_process_thread_ratio",
+        Panel::TableOnly,
+        "`switch_processes` over `switch_threads`, medians of one run",
+    ),
 ];
 
 fn figure(name: &str) -> Option<(usize, Panel, &'static str)> {
@@ -393,6 +413,7 @@ pub fn show(value: f64, unit: &str) -> String {
         "KiB" => format!("{} MiB", digits(value / 1024.0)),
         "MiB/s" if value < 1024.0 => format!("{} MiB/s", digits(value)),
         "MiB/s" => format!("{} GiB/s", digits(value / 1024.0)),
+        "ratio" => format!("{}×", digits(value)),
         other => format!("{} {other}", digits(value)),
     }
 }
