@@ -34,7 +34,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             _ => usage(),
         }
     }
-    let runs = if quick { 20 } else { 2_000 };
+    let runs = if quick { 20 } else { 20_000 };
     if !csv {
         let build = if cfg!(debug_assertions) {
             "debug"

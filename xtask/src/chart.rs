@@ -30,7 +30,7 @@ pub const CSV_HEADER: &str = "name,unit,median,p10,p90,n";
 pub struct Row {
     /// The stable name the chapter cites (`thread_spawn_join`).
     pub name: String,
-    /// `ns`, `KiB` or `MiB/s`.
+    /// `ns`, `KiB`, `MiB/s` or `ratio` (dimensionless).
     pub unit: String,
     pub median: f64,
     pub p10: f64,
@@ -39,7 +39,7 @@ pub struct Row {
     pub n: u64,
 }
 
-const UNITS: [&str; 3] = ["ns", "KiB", "MiB/s"];
+const UNITS: [&str; 4] = ["ns", "KiB", "MiB/s", "ratio"];
 
 /// Which panel of the chart a figure is drawn in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +48,8 @@ enum Panel {
     RoundTrip,
     Memory,
     Throughput,
-    /// In the table only (an address-space reservation is not memory used).
+    /// In the table only (an address-space reservation is not memory used;
+    /// the lock and cache-line figures of chapters 7 and 8 have no panel).
     TableOnly,
 }
 
@@ -77,7 +78,7 @@ const PANELS: [(Panel, &str, &str); 4] = [
 
 /// Every figure the examples can print, in the table's order: its panel and
 /// what it measures.
-const FIGURES: [(&str, Panel, &str); 39] = [
+const FIGURES: [(&str, Panel, &str); 46] = [
     (
         "task_spawn_await",
         Panel::Create,
@@ -273,6 +274,41 @@ const FIGURES: [(&str, Panel, &str); 39] = [
         Panel::Throughput,
         "1 MiB writes into a child's stdin, placed by the OS",
     ),
+    (
+        "mutex_uncontended",
+        Panel::TableOnly,
+        "`Mutex` lock + unlock, one thread, per pair (ch07)",
+    ),
+    (
+        "atomic_add_uncontended",
+        Panel::TableOnly,
+        "`AtomicU64::fetch_add`, one thread, per add (ch07)",
+    ),
+    (
+        "mutex_contended_2_threads",
+        Panel::TableOnly,
+        "`Mutex` lock + unlock while a 2nd thread takes it too (ch07)",
+    ),
+    (
+        "mutex_contended_ratio",
+        Panel::TableOnly,
+        "contended / uncontended lock, in one run (ch07)",
+    ),
+    (
+        "false_sharing_neighbours",
+        Panel::TableOnly,
+        "2 threads, each adding to its own counter, 8 bytes apart (ch08)",
+    ),
+    (
+        "false_sharing_padded",
+        Panel::TableOnly,
+        "2 threads, each adding to its own counter, 128 bytes apart (ch08)",
+    ),
+    (
+        "false_sharing_ratio",
+        Panel::TableOnly,
+        "neighbours / padded, in one run (ch08)",
+    ),
 ];
 
 fn figure(name: &str) -> Option<(usize, Panel, &'static str)> {
@@ -390,6 +426,7 @@ pub fn show(value: f64, unit: &str) -> String {
         "KiB" => format!("{} MiB", digits(value / 1024.0)),
         "MiB/s" if value < 1024.0 => format!("{} MiB/s", digits(value)),
         "MiB/s" => format!("{} GiB/s", digits(value / 1024.0)),
+        "ratio" => format!("{} times", digits(value)),
         other => format!("{} {other}", digits(value)),
     }
 }
