@@ -1,4 +1,4 @@
-//! Question: How do a producer and a consumer wait for each other without spinning?
+//! Question: How do a producer and a consumer wait for each other?
 //!
 //! Run: cargo run --example ch07-condvar-queue
 

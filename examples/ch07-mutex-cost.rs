@@ -1,7 +1,7 @@
-//! Question: What does taking a mutex cost, alone and when another thread wants it too?
+//! Question: What does a mutex cost, alone and when two threads want it?
 //!
 //! Run: cargo run --release --example ch07-mutex-cost
-//! Miri: not run, because it measures native speed, which an interpreter cannot show.
+//! Miri: not run, because it measures native speed, which Miri cannot show.
 //!
 //! Arguments: `--quick` (few repetitions, for the tests), `--csv` (one row
 //! per figure, for the reference data). Measure with `--release` for

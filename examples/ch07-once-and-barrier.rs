@@ -1,4 +1,4 @@
-//! Question: How do threads run set-up code exactly once, and start a phase together?
+//! Question: How do threads run set-up once, and start a phase together?
 //!
 //! Run: cargo run --example ch07-once-and-barrier
 

@@ -1,7 +1,7 @@
 //! Question: Why do two threads slow down when their counters sit side by side?
 //!
 //! Run: cargo run --release --example ch08-false-sharing
-//! Miri: not run, because it measures native speed, which an interpreter cannot show.
+//! Miri: not run, because it measures native speed, which Miri cannot show.
 //!
 //! Arguments: `--quick` (few repetitions, for the tests), `--csv` (one row
 //! per figure, for the reference data). Measure with `--release` for
@@ -113,9 +113,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         if csv {
             println!("{name},ns,{median:.2},{p10:.2},{p90:.2},{}", stats.n);
         } else {
-            println!(
-                "{label}: {median:.2} ns per add (p10 {p10:.2} ns, p90 {p90:.2} ns)"
-            );
+            println!("{label}: {median:.2} ns per add");
+            println!("  (p10 {p10:.2} ns, p90 {p90:.2} ns)");
         }
     }
     // The ratio comes from this one run; its range pairs the extremes.

@@ -1,4 +1,4 @@
-//! Question: How does one thread safely hand plain data to another through a flag?
+//! Question: How does a thread hand plain data to another through a flag?
 //!
 //! Run: cargo run --example ch08-publish-with-release
 

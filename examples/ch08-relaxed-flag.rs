@@ -1,4 +1,4 @@
-//! Question: What goes wrong when the flag that publishes plain data is Relaxed?
+//! Question: What goes wrong when the flag that publishes data is Relaxed?
 //!
 //! Run: cargo run --example ch08-relaxed-flag
 
@@ -13,7 +13,7 @@ fn usage() -> ! {
     std::process::exit(2)
 }
 
-// ANCHOR: mailbox
+// ANCHOR: relaxed
 /// One slot of plain (non-atomic) data, and a flag that says it is ready.
 struct Mailbox {
     data: UnsafeCell<[u64; 4]>,
@@ -44,13 +44,11 @@ impl Mailbox {
         unsafe { *self.data.get() }
     }
 }
-// ANCHOR_END: mailbox
 
 fn main() -> Result<(), Box<dyn Error>> {
     if std::env::args().len() > 1 {
         usage();
     }
-    // ANCHOR: main
     let rounds = if cfg!(miri) { 3 } else { 1_000 };
     let mut complete = 0;
     for round in 0..rounds {
@@ -68,6 +66,6 @@ fn main() -> Result<(), Box<dyn Error>> {
     // On a weakly ordered CPU (ARM) some rounds may see old words; on x86-64
     // they rarely do. Either way, the program has undefined behaviour.
     println!("reader saw all four words: {complete} of {rounds} (varies)");
-    // ANCHOR_END: main
+    // ANCHOR_END: relaxed
     Ok(())
 }

@@ -44,6 +44,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+// ANCHOR: walk
 /// Two threads walk the same list of jobs and `claim` each; returns how
 /// many jobs both of them believe they own.
 fn claimed_twice(
@@ -70,3 +71,4 @@ fn a_little_work() {
         std::hint::spin_loop();
     }
 }
+// ANCHOR_END: walk
