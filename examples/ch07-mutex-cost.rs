@@ -1,6 +1,6 @@
 //! Question: What does a mutex cost, alone and when two threads want it?
 //!
-//! Run: cargo run --release --example ch07-mutex-cost
+//! Run: cargo run --example ch07-mutex-cost
 //! Miri: not run, because it measures native speed, which Miri cannot show.
 //!
 //! Arguments: `--quick` (few repetitions, for the tests), `--csv` (one row

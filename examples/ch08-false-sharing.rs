@@ -1,6 +1,6 @@
 //! Question: Why do two threads slow down when their counters sit side by side?
 //!
-//! Run: cargo run --release --example ch08-false-sharing
+//! Run: cargo run --example ch08-false-sharing
 //! Miri: not run, because it measures native speed, which Miri cannot show.
 //!
 //! Arguments: `--quick` (few repetitions, for the tests), `--csv` (one row
