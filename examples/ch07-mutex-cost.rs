@@ -46,6 +46,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
 
     // ANCHOR: alone
+    // Alone, every lock finds the mutex free: a compare-and-swap to lock
+    // and a swap to unlock, and no system call.
     let counter = Mutex::new(0_u64);
     let lock_batch = || -> Result<(), Box<dyn Error>> {
         for _ in 0..BATCH {
@@ -66,7 +68,8 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     // ANCHOR: contended
     // A rival thread takes the same lock in a loop until told to stop, so
-    // every lock we take may find it held and have to wait.
+    // a lock may find it held: spin briefly, then sleep (on Linux in a
+    // futex wait) until the holder's unlock wakes us.
     let (stop, started) = (AtomicBool::new(false), Barrier::new(2));
     let (contended, rival_locks) = thread::scope(|s| {
         let rival = s.spawn(|| {
