@@ -36,7 +36,7 @@ impl Mailbox {
 
     fn receive(&self) -> [u64; 4] {
         while !self.ready.load(Ordering::Acquire) {
-            std::hint::spin_loop(); // a real program would park, not spin
+            std::thread::yield_now(); // a real program would park instead
         }
         // SAFETY: `ready` is true, so `publish` has finished writing and
         // its writes happen before this read.

@@ -37,7 +37,7 @@ impl Mailbox {
 
     fn receive(&self) -> [u64; 4] {
         while !self.ready.load(Ordering::Relaxed) {
-            std::hint::spin_loop(); // a real program would park, not spin
+            std::thread::yield_now(); // a real program would park instead
         }
         // SAFETY: deliberately unsound: `ready` is true, yet the write to
         // `data` need not happen before this read. A data race.
