@@ -48,7 +48,8 @@ enum Panel {
     RoundTrip,
     Memory,
     Throughput,
-    /// In the table only (an address-space reservation is not memory used).
+    /// In the table only (an address-space reservation is not memory used;
+    /// the lock and cache-line figures of chapters 7 and 8 have no panel).
     TableOnly,
 }
 
@@ -77,7 +78,7 @@ const PANELS: [(Panel, &str, &str); 4] = [
 
 /// Every figure the examples can print, in the table's order: its panel and
 /// what it measures.
-const FIGURES: [(&str, Panel, &str); 43] = [
+const FIGURES: [(&str, Panel, &str); 50] = [
     (
         "task_spawn_await",
         Panel::Create,
@@ -292,6 +293,41 @@ const FIGURES: [(&str, Panel, &str); 43] = [
         "switch_process_thread_ratio",
         Panel::TableOnly,
         "`switch_processes` over `switch_threads`, medians of one run",
+    ),
+    (
+        "mutex_uncontended",
+        Panel::TableOnly,
+        "`Mutex` lock + unlock, one thread, per pair (ch07)",
+    ),
+    (
+        "atomic_add_uncontended",
+        Panel::TableOnly,
+        "`AtomicU64::fetch_add`, one thread, per add (ch07)",
+    ),
+    (
+        "mutex_contended_2_threads",
+        Panel::TableOnly,
+        "`Mutex` lock + unlock while a 2nd thread takes it too (ch07)",
+    ),
+    (
+        "mutex_contended_ratio",
+        Panel::TableOnly,
+        "contended / uncontended lock, in one run (ch07)",
+    ),
+    (
+        "false_sharing_neighbours",
+        Panel::TableOnly,
+        "2 threads, each adding to its own counter, 8 bytes apart (ch08)",
+    ),
+    (
+        "false_sharing_padded",
+        Panel::TableOnly,
+        "2 threads, each adding to its own counter, 128 bytes apart (ch08)",
+    ),
+    (
+        "false_sharing_ratio",
+        Panel::TableOnly,
+        "neighbours / padded, in one run (ch08)",
     ),
 ];
 

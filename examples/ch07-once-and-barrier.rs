@@ -1,0 +1,72 @@
+//! Question: How do threads run set-up once, and start a phase together?
+//!
+//! Run: cargo run --example ch07-once-and-barrier
+
+use std::error::Error;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Barrier, LazyLock, Mutex, OnceLock};
+use std::thread;
+
+const THREADS: usize = 4;
+
+/// Prints how to run this example, and exits with code 2.
+fn usage() -> ! {
+    eprintln!("usage: cargo run --example ch07-once-and-barrier");
+    std::process::exit(2)
+}
+
+// ANCHOR: once
+/// How many times the set-up code really ran.
+static INIT_RUNS: AtomicUsize = AtomicUsize::new(0);
+/// Filled by whichever thread asks first; the others wait, then share it.
+static CONFIG: OnceLock<String> = OnceLock::new();
+/// The same idea with the set-up code written beside the static.
+static GREETING: LazyLock<String> = LazyLock::new(|| "hello".repeat(2));
+
+fn config() -> &'static str {
+    CONFIG.get_or_init(|| {
+        INIT_RUNS.fetch_add(1, Ordering::Relaxed);
+        "threads=4".to_string()
+    })
+}
+// ANCHOR_END: once
+
+fn main() -> Result<(), Box<dyn Error>> {
+    if std::env::args().len() > 1 {
+        usage();
+    }
+    // ANCHOR: barrier
+    let barrier = Barrier::new(THREADS);
+    let log = Mutex::new(Vec::new()); // (phase, thread) in the order done
+    let leaders = thread::scope(|s| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|id| {
+                let (barrier, log) = (&barrier, &log);
+                s.spawn(move || {
+                    let _ = (config(), GREETING.len()); // everyone asks
+                    log.lock().map_err(|_| "poisoned")?.push((1, id));
+                    // No thread passes until all THREADS have arrived.
+                    let leader = barrier.wait().is_leader();
+                    log.lock().map_err(|_| "poisoned")?.push((2, id));
+                    Ok::<_, &str>(leader)
+                })
+            })
+            .collect();
+        let mut leaders = 0;
+        for handle in handles {
+            leaders += usize::from(handle.join().map_err(|_| "panicked")??);
+        }
+        Ok::<_, &str>(leaders)
+    })?;
+    let log = log.into_inner().map_err(|_| "poisoned")?;
+    let phases: Vec<u8> = log.iter().map(|(phase, _)| *phase).collect();
+    println!(
+        "set-up code ran {} time(s)",
+        INIT_RUNS.load(Ordering::Relaxed)
+    );
+    println!("config: {}, greeting: {}", config(), *GREETING);
+    println!("phases in the order they happened: {phases:?}");
+    println!("threads told they were the leader: {leaders}");
+    // ANCHOR_END: barrier
+    Ok(())
+}
