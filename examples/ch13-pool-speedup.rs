@@ -1,8 +1,9 @@
 //! Question: How much faster do N threads finish CPU work, and waiting work?
 //!
-//! Run: cargo run --release --example ch13-pool-speedup
+//! Run: cargo run --example ch13-pool-speedup
 //! Arguments: `--quick` (few repetitions, for the tests), `--csv` (rows of
-//! the book's cost data: `name,unit,median,p10,p90,n`).
+//! the book's cost data: `name,unit,median,p10,p90,n`). Measure with
+//! `--release`: a debug build shows the shape, not the figures.
 
 use std::error::Error;
 use std::hint::black_box;
