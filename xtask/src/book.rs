@@ -2,7 +2,7 @@
 //! (`mdbook_markdown::new_cmark_parser`, pulldown-cmark underneath), and the
 //! site built in-process with `mdbook-driver` and the mermaid preprocessor.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -24,15 +24,16 @@ pub fn pages(root: &Path) -> Result<Vec<Page>, String> {
     let mut out = Vec::new();
     let mut stack = vec![src.clone()];
     while let Some(dir) = stack.pop() {
-        let entries =
-            std::fs::read_dir(&dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "md") {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    format!("cannot read {}: {e}", path.display())
+                })?;
                 let rel = path
                     .strip_prefix(&src)
                     .expect("under src")
@@ -127,7 +128,8 @@ fn directives_in(text: &str, base_line: usize, out: &mut Vec<Directive>) {
         let Some(end) = after.find("}}") else { break };
         let body = after[..end].trim();
         if !escaped {
-            let (kind, arg) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
+            let (kind, arg) =
+                body.split_once(char::is_whitespace).unwrap_or((body, ""));
             let arg = arg.trim();
             let (target, selector) = match arg.split_once(':') {
                 Some((t, s)) => (t.to_string(), Some(s.to_string())),
@@ -137,7 +139,8 @@ fn directives_in(text: &str, base_line: usize, out: &mut Vec<Directive>) {
                 kind: kind.to_string(),
                 target,
                 selector,
-                line: base_line + text[..consumed + start].matches('\n').count(),
+                line: base_line
+                    + text[..consumed + start].matches('\n').count(),
             });
         }
         let step = start + 3 + end + 2;
@@ -177,7 +180,8 @@ pub fn parse(text: &str) -> Parsed {
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((explicit, text)) = heading.take() {
-                    let base = explicit.unwrap_or_else(|| id_from_heading(&text));
+                    let base =
+                        explicit.unwrap_or_else(|| id_from_heading(&text));
                     let mut id = base.clone();
                     let mut n = 1;
                     while !used_ids.insert(id.clone()) {
@@ -194,16 +198,28 @@ pub fn parse(text: &str) -> Parsed {
             Event::Text(t) | Event::Code(t) => {
                 if let Some(block) = in_code.as_mut() {
                     block.content.push_str(&t);
+                    directives_in(&t, line, &mut parsed.directives);
                 } else {
                     if let Some((_, h)) = heading.as_mut() {
                         h.push_str(&t);
                     }
                     parsed.prose.push_str(&t);
                     parsed.prose.push('\n');
+                    // In prose the parser turns `\{` into `{`, so an escaped
+                    // directive is recognised on the source text, where
+                    // mdBook recognises it too.
+                    let from = if text[..range.start].ends_with('\\') {
+                        range.start - 1
+                    } else {
+                        range.start
+                    };
+                    let source = text.get(from..range.end).unwrap_or(&t);
+                    directives_in(source, line, &mut parsed.directives);
                 }
-                directives_in(&t, line, &mut parsed.directives);
             }
-            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell) => {
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell,
+            ) => {
                 parsed.prose.push('\n');
             }
             Event::Html(t) | Event::InlineHtml(t) => {
@@ -242,7 +258,9 @@ pub fn check_anchor(file: &Path, name: &str) -> Result<(), String> {
     match (start, end) {
         (Some(s), Some(e)) if s < e => Ok(()),
         (None, _) => Err(format!("{} has no `ANCHOR: {name}`", file.display())),
-        (_, None) => Err(format!("{} has no `ANCHOR_END: {name}`", file.display())),
+        (_, None) => {
+            Err(format!("{} has no `ANCHOR_END: {name}`", file.display()))
+        }
         _ => Err(format!(
             "{}: `ANCHOR_END: {name}` comes before `ANCHOR: {name}`",
             file.display()
@@ -252,12 +270,17 @@ pub fn check_anchor(file: &Path, name: &str) -> Result<(), String> {
 
 /// A tracing layer that keeps every warning and error mdBook logs: mdBook
 /// only logs a broken `{{#include}}`, so a build "succeeds" without this.
-struct Keep(Arc<Mutex<Vec<String>>>);
+struct KeepWarnings(Arc<Mutex<Vec<String>>>);
 
-struct Message(String);
+/// One logged event's message and fields, written out as one line of text.
+struct EventText(String);
 
-impl tracing::field::Visit for Message {
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+impl tracing::field::Visit for EventText {
+    fn record_debug(
+        &mut self,
+        field: &tracing::field::Field,
+        value: &dyn std::fmt::Debug,
+    ) {
         if !self.0.is_empty() {
             self.0.push(' ');
         }
@@ -269,7 +292,7 @@ impl tracing::field::Visit for Message {
     }
 }
 
-impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Keep {
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for KeepWarnings {
     fn on_event(
         &self,
         event: &tracing::Event<'_>,
@@ -277,7 +300,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Keep {
     ) {
         let level = *event.metadata().level();
         if level <= tracing::Level::WARN {
-            let mut msg = Message(String::new());
+            let mut msg = EventText(String::new());
             event.record(&mut msg);
             self.0.lock().expect("warnings").push(format!(
                 "{level} {}: {}",
@@ -293,9 +316,11 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Keep {
 pub fn build(root: &Path, dest: &Path) -> Result<Vec<String>, String> {
     use tracing_subscriber::layer::SubscriberExt;
     let kept = Arc::new(Mutex::new(Vec::new()));
-    let subscriber = tracing_subscriber::registry().with(Keep(Arc::clone(&kept)));
+    let subscriber =
+        tracing_subscriber::registry().with(KeepWarnings(Arc::clone(&kept)));
     let result = tracing::subscriber::with_default(subscriber, || {
-        let mut book = mdbook_driver::MDBook::load(root).map_err(|e| format!("{e:#}"))?;
+        let mut book =
+            mdbook_driver::MDBook::load(root).map_err(|e| format!("{e:#}"))?;
         book.config.build.build_dir = dest.to_path_buf();
         // book.toml names `mdbook-mermaid` as a command for `mdbook serve`;
         // here the same preprocessor runs in-process under the same name.
@@ -311,8 +336,14 @@ pub fn build(root: &Path, dest: &Path) -> Result<Vec<String>, String> {
 
 /// Where a chapter's link points, split into the file (relative to `src/`)
 /// and the fragment. `None` for links that leave the book.
-pub fn resolve_link(from_rel: &str, dest: &str) -> Option<(String, Option<String>)> {
-    if dest.contains("://") || dest.starts_with("mailto:") || dest.starts_with('/') {
+pub fn resolve_link(
+    from_rel: &str,
+    dest: &str,
+) -> Option<(String, Option<String>)> {
+    if dest.contains("://")
+        || dest.starts_with("mailto:")
+        || dest.starts_with('/')
+    {
         return None;
     }
     let (file, fragment) = match dest.split_once('#') {
@@ -342,4 +373,147 @@ pub fn parse_all(pages: &[Page]) -> BTreeMap<String, Parsed> {
         .iter()
         .map(|p| (p.rel.clone(), parse(&p.text)))
         .collect()
+}
+
+/// The 1-based line numbers of `text` that `{{#include FILE:selector}}`
+/// shows, selected as mdBook selects them: no selector is the whole file;
+/// `N`, `N:`, `:M` and `N:M` are line ranges (`N` alone is one line); any
+/// other selector is an anchor: the lines after its first `ANCHOR: name`
+/// up to its `ANCHOR_END: name`, without the marker lines of any anchor
+/// (mdBook drops those). An anchor that is never opened selects nothing.
+pub fn selected_lines(text: &str, selector: Option<&str>) -> BTreeSet<usize> {
+    let count = text.lines().count();
+    let Some(selector) = selector else {
+        return (1..=count).collect();
+    };
+    let is_range = selector.chars().all(|c| c.is_ascii_digit() || c == ':');
+    if is_range {
+        let number = |s: &str| s.parse::<usize>().ok();
+        let (from, to) = match selector.split_once(':') {
+            None => (number(selector), number(selector)),
+            Some((a, b)) => (number(a), number(b)),
+        };
+        let from = from.unwrap_or(1).max(1);
+        let to = to.unwrap_or(count).min(count);
+        return (from..=to).collect();
+    }
+    let marker = |line: &str, word: &str| {
+        line.split_once(word).map(|(_, rest)| {
+            rest.trim_start()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+                .collect::<String>()
+        })
+    };
+    let mut shown = BTreeSet::new();
+    let mut inside = false;
+    for (i, line) in text.lines().enumerate() {
+        let ends = marker(line, "ANCHOR_END:");
+        // `ANCHOR_END:` also contains no `ANCHOR:`, so the two never mix.
+        let starts = marker(line, "ANCHOR:");
+        if inside {
+            match ends {
+                Some(name) if name == selector => break,
+                Some(_) => {}
+                None if starts.is_some() => {}
+                None => {
+                    shown.insert(i + 1);
+                }
+            }
+        } else if starts.as_deref() == Some(selector) {
+            inside = true;
+        }
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directives_are_found_with_kind_target_selector_and_line() {
+        let parsed = parse(
+            "# Title\n\n```rust\n{{#rustdoc_include ../examples/a.rs:main}}\n```\n\n\
+             Text \\{{#include escaped.md}} and\n\n```console\n\
+             {{#include ../examples/outputs/a.txt}}\n```\n",
+        );
+        assert_eq!(
+            parsed.directives,
+            [
+                Directive {
+                    kind: "rustdoc_include".into(),
+                    target: "../examples/a.rs".into(),
+                    selector: Some("main".into()),
+                    line: 4,
+                },
+                Directive {
+                    kind: "include".into(),
+                    target: "../examples/outputs/a.txt".into(),
+                    selector: None,
+                    line: 10,
+                },
+            ]
+        );
+        assert_eq!(parsed.code_blocks.len(), 2);
+        assert_eq!(parsed.code_blocks[0].lang(), "rust");
+        assert_eq!(parsed.code_blocks[1].line, 9);
+    }
+
+    #[test]
+    fn links_and_heading_ids_are_read_as_mdbook_reads_them() {
+        let parsed = parse(
+            "# What a *process* owns\n\nSee [ch02](ch02-address-space.md#the-heap) \
+             and ![a chart](img/c.svg).\n\n## Threads & stacks\n\n## Threads & stacks\n\n\
+             ## Named {#own-id}\n",
+        );
+        assert_eq!(
+            parsed.links,
+            [
+                ("ch02-address-space.md#the-heap".to_string(), 3),
+                ("img/c.svg".to_string(), 3),
+            ]
+        );
+        assert_eq!(
+            parsed.heading_ids,
+            [
+                "what-a-process-owns",
+                "threads--stacks",
+                "threads--stacks-1",
+                "own-id"
+            ]
+        );
+        assert_eq!(id_from_heading(" Fork, then exec() "), "fork-then-exec");
+    }
+
+    #[test]
+    fn links_resolve_relative_to_the_page() {
+        assert_eq!(
+            resolve_link("includes/state.md", "../ch02-x.md#heap"),
+            Some(("ch02-x.md".into(), Some("heap".into())))
+        );
+        assert_eq!(
+            resolve_link("ch03.md", "#top"),
+            Some(("ch03.md".into(), Some("top".into())))
+        );
+        assert_eq!(resolve_link("ch03.md", "https://example.org/"), None);
+        assert_eq!(resolve_link("ch03.md", "mailto:a@b"), None);
+    }
+
+    #[test]
+    fn selected_lines_follow_mdbooks_include_semantics() {
+        let text = "a\n// ANCHOR: outer\nb\n// ANCHOR: inner\nc\n// ANCHOR_END: inner\n\
+                    d\n// ANCHOR_END: outer\ne\n";
+        let lines = |sel: Option<&str>| -> Vec<usize> {
+            selected_lines(text, sel).into_iter().collect()
+        };
+        assert_eq!(lines(None), (1..=9).collect::<Vec<_>>());
+        assert_eq!(lines(Some("outer")), [3, 5, 7]);
+        assert_eq!(lines(Some("inner")), [5]);
+        assert_eq!(lines(Some("missing")), Vec::<usize>::new());
+        assert_eq!(lines(Some("2")), [2]);
+        assert_eq!(lines(Some("8:")), [8, 9]);
+        assert_eq!(lines(Some(":2")), [1, 2]);
+        assert_eq!(lines(Some("3:4")), [3, 4]);
+    }
 }

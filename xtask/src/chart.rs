@@ -323,7 +323,9 @@ pub fn parse_csv(text: &str) -> Result<Vec<Row>, String> {
             ));
         }
         if !UNITS.contains(&unit) {
-            return Err(format!("{at}: unknown unit `{unit}` (known: {UNITS:?})"));
+            return Err(format!(
+                "{at}: unknown unit `{unit}` (known: {UNITS:?})"
+            ));
         }
         if rows.iter().any(|r| r.name == name) {
             return Err(format!("{at}: `{name}` appears twice"));
@@ -361,7 +363,8 @@ pub fn write(root: &Path) -> Result<(), String> {
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(&path, text)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         println!("wrote {rel}");
     }
     Ok(())
@@ -451,8 +454,9 @@ fn summary(rows: &[Row]) -> String {
             "not measured".to_string(),
         ),
     ];
-    let mut out =
-        String::from("| median | process | thread | async task |\n| --- | --- | --- | --- |\n");
+    let mut out = String::from(
+        "| median | process | thread | async task |\n| --- | --- | --- | --- |\n",
+    );
     for (what, process, thread, task) in lines {
         let _ = writeln!(out, "| {what} | {process} | {thread} | {task} |");
     }
@@ -529,9 +533,13 @@ fn svg(rows: &[Row]) -> Result<String, String> {
         .map(|(panel, title, axis)| {
             let mut members: Vec<&Row> = rows
                 .iter()
-                .filter(|r| figure(&r.name).is_some_and(|(_, p, _)| p == *panel))
+                .filter(|r| {
+                    figure(&r.name).is_some_and(|(_, p, _)| p == *panel)
+                })
                 .collect();
-            members.sort_by_key(|r| figure(&r.name).map_or(usize::MAX, |(i, _, _)| i));
+            members.sort_by_key(|r| {
+                figure(&r.name).map_or(usize::MAX, |(i, _, _)| i)
+            });
             (*title, *axis, members)
         })
         .filter(|(_, _, members)| !members.is_empty())
@@ -543,8 +551,10 @@ fn svg(rows: &[Row]) -> Result<String, String> {
     let height = TITLE + heights.iter().sum::<u32>();
     let mut out = String::new();
     {
-        let err = |e: DrawingAreaErrorKind<_>| format!("drawing the chart: {e}");
-        let root = SVGBackend::with_string(&mut out, (WIDTH, height)).into_drawing_area();
+        let err =
+            |e: DrawingAreaErrorKind<_>| format!("drawing the chart: {e}");
+        let root = SVGBackend::with_string(&mut out, (WIDTH, height))
+            .into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let (head, mut rest) = root.split_vertically(TITLE);
         head.draw(&Text::new(
@@ -570,7 +580,8 @@ fn svg(rows: &[Row]) -> Result<String, String> {
             let n = members.len();
             // The y axis grows upwards: band n - 1 - i shows the i-th figure,
             // so the figures read from the top in the table's order.
-            let names: Vec<String> = members.iter().rev().map(|r| r.name.clone()).collect();
+            let names: Vec<String> =
+                members.iter().rev().map(|r| r.name.clone()).collect();
             let mut chart = ChartBuilder::on(&area)
                 .caption(*title, ("sans-serif", 15).into_font())
                 .margin_left(10)
@@ -580,10 +591,15 @@ fn svg(rows: &[Row]) -> Result<String, String> {
                 .x_label_area_size(34)
                 .y_label_area_size(220)
                 // `0..n - 1` holds n bands (the range is inclusive).
-                .build_cartesian_2d((lo..hi).log_scale(), (0..n - 1).into_segmented())
+                .build_cartesian_2d(
+                    (lo..hi).log_scale(),
+                    (0..n - 1).into_segmented(),
+                )
                 .map_err(err)?;
             let y_label = |v: &SegmentValue<usize>| match v {
-                SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
+                SegmentValue::CenterOf(i) => {
+                    names.get(*i).cloned().unwrap_or_default()
+                }
                 _ => String::new(),
             };
             let x_label = |v: &f64| axis_label(*v, &unit);
@@ -639,8 +655,7 @@ fn svg(rows: &[Row]) -> Result<String, String> {
 fn accessible(svg: String) -> String {
     let Some(end) = svg.find('>') else { return svg };
     let (open, rest) = svg.split_at(end);
-    let title =
-        "What it costs: creating, idling and talking, for threads, processes and async tasks";
+    let title = "What it costs: creating, idling and talking, for threads, processes and async tasks";
     let desc = "Four bar charts on logarithmic axes, one per kind of figure from data/cost-reference.csv: \
                 time to create and wait for one task, thread or process; round-trip time of a one-byte \
                 message through a channel or a pipe; memory of one idle task, thread or process; and \
@@ -649,4 +664,44 @@ fn accessible(svg: String) -> String {
         "{open} role=\"img\" aria-labelledby=\"cost-chart-title cost-chart-desc\">\n<title id=\"cost-chart-title\">{title}</title>\n<desc id=\"cost-chart-desc\">{desc}</desc>{}",
         &rest[1..]
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_csv_parses_known_rows_and_rejects_bad_ones() {
+        let rows = parse_csv(&format!(
+            "{CSV_HEADER}\nthread_spawn_join,ns,52738,37055,64817,5000\n"
+        ))
+        .expect("a valid CSV");
+        assert_eq!(
+            rows,
+            [Row {
+                name: "thread_spawn_join".into(),
+                unit: "ns".into(),
+                median: 52738.0,
+                p10: 37055.0,
+                p90: 64817.0,
+                n: 5000,
+            }]
+        );
+        let bad = [
+            "name,unit,median\nthread_spawn_join,ns,1,1,1,1\n",
+            &format!("{CSV_HEADER}\n"),
+            &format!("{CSV_HEADER}\nthread_spawn_join,ns,1,1,1\n"),
+            &format!("{CSV_HEADER}\nthread_spawn_join,ns,x,1,1,1\n"),
+            &format!("{CSV_HEADER}\nthread_spawn_join,ns,-1,1,1,1\n"),
+            &format!("{CSV_HEADER}\nno_such_figure,ns,1,1,1,1\n"),
+            &format!("{CSV_HEADER}\nthread_spawn_join,years,1,1,1,1\n"),
+            &format!("{CSV_HEADER}\nthread_spawn_join,ns,1,2,3,1\n"),
+            &format!(
+                "{CSV_HEADER}\nthread_spawn_join,ns,1,1,1,1\nthread_spawn_join,ns,1,1,1,1\n"
+            ),
+        ];
+        for text in bad {
+            assert!(parse_csv(text).is_err(), "accepted:\n{text}");
+        }
+    }
 }

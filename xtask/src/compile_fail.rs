@@ -55,7 +55,10 @@ pub fn pinned_toolchain(root: &Path) -> Result<String, String> {
     crate::toml_value(root, "rust-toolchain.toml", &["toolchain", "channel"])?
         .as_str()
         .map(str::to_string)
-        .ok_or_else(|| "rust-toolchain.toml: toolchain.channel must be a string".to_string())
+        .ok_or_else(|| {
+            "rust-toolchain.toml: toolchain.channel must be a string"
+                .to_string()
+        })
 }
 
 /// The outcome of compiling one case.

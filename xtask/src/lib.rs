@@ -4,15 +4,19 @@
 //! - [`tools`]: the pinned mdBook versions, read from the workspace `Cargo.toml`.
 //! - [`book`]: reading chapters with mdBook's own Markdown parser, and building
 //!   the site in-process with `mdbook-driver` and the mermaid preprocessor.
+//! - [`bundle`]: the examples as a standalone Cargo project, zipped.
 //! - [`chart`]: the cost chapter's reference data, drawn as a chart and tables.
 //! - [`outputs`]: recorded runs of the examples, running them, and the masks.
 //! - [`compile_fail`]: programs that must not compile, and their messages.
+//! - [`examples`]: what the rule tests read in an example's source.
 //! - [`miri`]: the examples that use `unsafe` or atomics, run under Miri.
 //! - [`procs`]: finding child processes an example left behind (Linux).
 
 pub mod book;
+pub mod bundle;
 pub mod chart;
 pub mod compile_fail;
+pub mod examples;
 pub mod miri;
 pub mod outputs;
 pub mod procs;
@@ -58,7 +62,11 @@ pub fn example_names(root: &Path) -> Vec<String> {
 
 /// The value at `keys` (a path of table keys) in the TOML file `root/file`,
 /// or an error naming the file and the missing `[table] key`.
-pub fn toml_value(root: &Path, file: &str, keys: &[&str]) -> Result<toml::Value, String> {
+pub fn toml_value(
+    root: &Path,
+    file: &str,
+    keys: &[&str],
+) -> Result<toml::Value, String> {
     let path = root.join(file);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -67,10 +75,9 @@ pub fn toml_value(root: &Path, file: &str, keys: &[&str]) -> Result<toml::Value,
         .map_err(|e| format!("{} is not valid TOML: {e}", path.display()))?;
     let mut value = toml::Value::Table(doc);
     for key in keys {
-        value = value
-            .get(key)
-            .cloned()
-            .ok_or_else(|| format!("{} has no `{}`", path.display(), keys.join(".")))?;
+        value = value.get(key).cloned().ok_or_else(|| {
+            format!("{} has no `{}`", path.display(), keys.join("."))
+        })?;
     }
     Ok(value)
 }

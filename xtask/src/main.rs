@@ -15,10 +15,14 @@ commands:
                      (installs the pinned mdbook and mdbook-mermaid into .tools/
                      on its first run; FLAGS such as --port 3001 or --open are
                      passed to `mdbook serve`)
-  build [--dest DIR] build the static site into book/ (or DIR), in-process
+  build [--dest DIR] build the static site into book/ (or DIR), in-process,
+                     with the examples' zip (see bundle) beside the pages
   outputs [NAME...]  rerun the examples (all, or the NAMEs) and rewrite their
                      recorded outputs in examples/outputs/ and the compiler
                      messages in examples/compile_fail/
+  bundle             write target/bundle/thread-vs-process-examples.zip: every
+                     example as a standalone Cargo project (its Cargo.toml
+                     names exactly the crates the examples' headers need)
   chart              redraw src/img/cost-chart.svg, data/cost-table.md and
                      data/cost-summary.md from data/cost-reference.csv
   install-tools      install the pinned mdbook and mdbook-mermaid into .tools/
@@ -37,10 +41,15 @@ fn main() -> ExitCode {
         Some("serve") => serve(&root, &args[1..]),
         Some("build") => build(&root, &args[1..]),
         Some("outputs") => record_outputs(&root, &args[1..]),
-        Some("chart") if args.len() == 1 => xtask::chart::write(&root).map_err(Failure::from),
-        Some("install-tools") if args.len() == 1 => install_tools(&root).map(|bin| {
-            println!("{}", bin.display());
-        }),
+        Some("bundle") if args.len() == 1 => bundle(&root),
+        Some("chart") if args.len() == 1 => {
+            xtask::chart::write(&root).map_err(Failure::from)
+        }
+        Some("install-tools") if args.len() == 1 => {
+            install_tools(&root).map(|bin| {
+                println!("{}", bin.display());
+            })
+        }
         Some("miri") => miri(&root, &args[1..]),
         Some("stress") => stress(&root, &args[1..]),
         Some("__burn") => burn(),
@@ -109,7 +118,11 @@ fn install_tools(root: &Path) -> Result<PathBuf, Failure> {
     let dest = tools_root(root);
     let bin_dir = dest.join("bin");
     for tool in tools::pinned(root)? {
-        let bin = bin_dir.join(format!("{}{}", tool.name, std::env::consts::EXE_SUFFIX));
+        let bin = bin_dir.join(format!(
+            "{}{}",
+            tool.name,
+            std::env::consts::EXE_SUFFIX
+        ));
         if has_version(&bin, &tool.version) {
             continue;
         }
@@ -119,7 +132,8 @@ fn install_tools(root: &Path) -> Result<PathBuf, Failure> {
             tool.version,
             dest.display()
         );
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+        let cargo =
+            std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
         let status = Command::new(&cargo)
             .args(["install", "--locked", "--root"])
             .arg(&dest)
@@ -142,8 +156,10 @@ fn serve(root: &Path, flags: &[String]) -> Result<(), Failure> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut dirs = vec![bin_dir.clone()];
     dirs.extend(std::env::split_paths(&path));
-    let path = std::env::join_paths(dirs).map_err(|e| format!("bad PATH: {e}"))?;
-    let mdbook = bin_dir.join(format!("mdbook{}", std::env::consts::EXE_SUFFIX));
+    let path =
+        std::env::join_paths(dirs).map_err(|e| format!("bad PATH: {e}"))?;
+    let mdbook =
+        bin_dir.join(format!("mdbook{}", std::env::consts::EXE_SUFFIX));
     let status = Command::new(&mdbook)
         .current_dir(root)
         .env("PATH", path)
@@ -164,7 +180,11 @@ fn build(root: &Path, args: &[String]) -> Result<(), Failure> {
     let dest = match args {
         [] => root.join("book"),
         [flag, dir] if flag == "--dest" => PathBuf::from(dir),
-        _ => return Err(Failure::Usage(format!("bad arguments for build: {args:?}"))),
+        _ => {
+            return Err(Failure::Usage(format!(
+                "bad arguments for build: {args:?}"
+            )));
+        }
     };
     let warnings = xtask::book::build(root, &dest)?;
     if !warnings.is_empty() {
@@ -173,7 +193,14 @@ fn build(root: &Path, args: &[String]) -> Result<(), Failure> {
             warnings.join("\n")
         )));
     }
-    println!("built the book into {}", dest.display());
+    // The starter project, where the introduction links to it.
+    let zip = dest.join(xtask::bundle::SITE_NAME);
+    xtask::bundle::write_zip(root, &zip)?;
+    println!(
+        "built the book into {} (with {})",
+        dest.display(),
+        xtask::bundle::SITE_NAME
+    );
     Ok(())
 }
 
@@ -215,11 +242,24 @@ fn record_outputs(root: &Path, names: &[String]) -> Result<(), Failure> {
             );
             continue;
         }
-        let bin = bins
-            .get(&rec.example)
-            .ok_or_else(|| format!("cargo built no example named {}", rec.example))?;
-        let run = outputs::run_merged(root, bin, &rec.args, outputs::KILL_AFTER)?;
+        let bin = bins.get(&rec.example).ok_or_else(|| {
+            format!("cargo built no example named {}", rec.example)
+        })?;
+        let run = outputs::run_merged(
+            root,
+            bin,
+            &rec.args,
+            outputs::RECORDING_TIME_LIMIT,
+        )?;
         let shown = rec.path.strip_prefix(root).unwrap_or(&rec.path).display();
+        if run.overran {
+            problems.push(format!(
+                "{shown}: still running after {:?}, so it was stopped; not written\n{}",
+                outputs::RECORDING_TIME_LIMIT,
+                run.output
+            ));
+            continue;
+        }
         if run.code != Some(0) {
             problems.push(format!(
                 "{shown}: the run exited with {:?}; not written\n{}",
@@ -227,14 +267,29 @@ fn record_outputs(root: &Path, names: &[String]) -> Result<(), Failure> {
             ));
             continue;
         }
-        if run.elapsed > outputs::TIME_BOUND {
+        if run.elapsed > outputs::EXAMPLE_TIME_LIMIT {
             problems.push(format!(
-                "{shown}: took {:?}, over the {:?} bound (written anyway)",
+                "{shown}: took {:?}, over the {:?} limit (written anyway)",
                 run.elapsed,
-                outputs::TIME_BOUND
+                outputs::EXAMPLE_TIME_LIMIT
             ));
         }
-        std::fs::write(&rec.path, outputs::render(&rec.command, &run))
+        let source = root.join(format!("examples/{}.rs", rec.example));
+        let unordered = std::fs::read_to_string(&source)
+            .map_err(|e| format!("cannot read {}: {e}", source.display()))
+            .and_then(|text| outputs::header(&text))?
+            .unordered;
+        // Lines equal after masking keep their recorded bytes: re-recording
+        // an unchanged program leaves the file as it was.
+        let lines =
+            outputs::keep_unchanged_lines(&rec.lines, &run.lines(), &unordered);
+        let text = outputs::render_lines(&rec.command, &lines);
+        let before = std::fs::read_to_string(&rec.path).unwrap_or_default();
+        if before == text {
+            println!("kept {shown} ({:?}, unchanged after masks)", run.elapsed);
+            continue;
+        }
+        std::fs::write(&rec.path, text)
             .map_err(|e| format!("cannot write {shown}: {e}"))?;
         println!("wrote {shown} ({:?})", run.elapsed);
     }
@@ -248,7 +303,14 @@ fn record_outputs(root: &Path, names: &[String]) -> Result<(), Failure> {
             .unwrap_or(&case.expected)
             .display();
         if outcome.compiled {
-            problems.push(format!("{shown}: the program compiles; it must not"));
+            problems
+                .push(format!("{shown}: the program compiles; it must not"));
+            continue;
+        }
+        if std::fs::read_to_string(&case.expected).ok().as_deref()
+            == Some(outcome.stderr.as_str())
+        {
+            println!("kept {shown} ({version}, unchanged)");
             continue;
         }
         std::fs::write(&case.expected, &outcome.stderr)
@@ -262,20 +324,35 @@ fn record_outputs(root: &Path, names: &[String]) -> Result<(), Failure> {
     }
 }
 
+fn bundle(root: &Path) -> Result<(), Failure> {
+    let dest = root.join(xtask::bundle::ZIP_PATH);
+    let count = xtask::bundle::write_zip(root, &dest)?;
+    println!("wrote {} ({count} files)", dest.display());
+    Ok(())
+}
+
 fn miri(root: &Path, args: &[String]) -> Result<(), Failure> {
     let record = match args {
         [] => false,
         [flag] if flag == "--record" => true,
-        _ => return Err(Failure::Usage(format!("bad arguments for miri: {args:?}"))),
+        _ => {
+            return Err(Failure::Usage(format!(
+                "bad arguments for miri: {args:?}"
+            )));
+        }
     };
     // Every example that needs Miri has a Miri run or says why not.
     let mut problems = Vec::new();
     let recorded = miri_runs::recorded(root)?;
     for name in xtask::example_names(root) {
-        let source = std::fs::read_to_string(root.join(format!("examples/{name}.rs")))
-            .map_err(|e| format!("cannot read examples/{name}.rs: {e}"))?;
+        let source =
+            std::fs::read_to_string(root.join(format!("examples/{name}.rs")))
+                .map_err(|e| format!("cannot read examples/{name}.rs: {e}"))?;
         let has_run = recorded.iter().any(|r| r.example == name);
-        if miri_runs::needs_miri(&source) && !has_run && miri_runs::exemption(&source).is_none() {
+        if miri_runs::needs_miri(&source)
+            && !has_run
+            && miri_runs::exemption(&source).is_none()
+        {
             problems.push(format!(
                 "examples/{name}.rs uses unsafe or atomics but has no examples/outputs/{name}.miri.txt \
                  and no `//! Miri: not run, because ...` line"
@@ -283,7 +360,9 @@ fn miri(root: &Path, args: &[String]) -> Result<(), Failure> {
         }
     }
     if recorded.is_empty() {
-        problems.push("no recorded Miri runs in examples/outputs/*.miri.txt".to_string());
+        problems.push(
+            "no recorded Miri runs in examples/outputs/*.miri.txt".to_string(),
+        );
     }
     if !problems.is_empty() {
         return Err(Failure::Failed(problems.join("\n")));
@@ -300,8 +379,11 @@ fn miri(root: &Path, args: &[String]) -> Result<(), Failure> {
             .display()
             .to_string();
         println!("{} ({:.1?})", rec.command, start.elapsed());
-        if run.killed {
-            problems.push(format!("{shown}: Miri did not finish in time"));
+        if run.overran {
+            problems.push(format!(
+                "{shown}: Miri did not finish within {:?}",
+                miri_runs::MIRI_TIME_LIMIT
+            ));
             continue;
         }
         let ub = miri_runs::reports_ub(&run.output);
@@ -320,8 +402,13 @@ fn miri(root: &Path, args: &[String]) -> Result<(), Failure> {
             continue;
         }
         if record {
-            std::fs::write(&rec.path, outputs::render(&rec.command, &run))
-                .map_err(|e| format!("cannot write {shown}: {e}"))?;
+            let lines =
+                outputs::keep_unchanged_lines(&rec.lines, &run.lines(), &[]);
+            std::fs::write(
+                &rec.path,
+                outputs::render_lines(&rec.command, &lines),
+            )
+            .map_err(|e| format!("cannot write {shown}: {e}"))?;
             println!("  wrote {shown}");
             continue;
         }
@@ -354,7 +441,9 @@ fn miri(root: &Path, args: &[String]) -> Result<(), Failure> {
 fn burn() -> Result<(), Failure> {
     let mut x: u64 = 0;
     loop {
-        x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        x = std::hint::black_box(
+            x.wrapping_mul(6364136223846793005).wrapping_add(1),
+        );
     }
 }
 
@@ -370,11 +459,9 @@ impl Drop for Load {
 
 fn stress(root: &Path, args: &[String]) -> Result<(), Failure> {
     let n: u32 = match args {
-        [n] => n
-            .parse()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| Failure::Usage(format!("stress takes a run count, not `{n}`")))?,
+        [n] => n.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+            Failure::Usage(format!("stress takes a run count, not `{n}`"))
+        })?,
         _ => {
             return Err(Failure::Usage(
                 "stress takes one argument: the number of runs".into(),
@@ -387,7 +474,8 @@ fn stress(root: &Path, args: &[String]) -> Result<(), Failure> {
         ));
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let me = std::env::current_exe().map_err(|e| format!("cannot find xtask itself: {e}"))?;
+    let me = std::env::current_exe()
+        .map_err(|e| format!("cannot find xtask itself: {e}"))?;
     // Build once, so the runs time the tests and not the compiler.
     let status = Command::new(&cargo)
         .current_dir(root)
@@ -407,7 +495,11 @@ fn stress(root: &Path, args: &[String]) -> Result<(), Failure> {
                 .arg(&me)
                 .arg("__burn")
                 .spawn()
-                .map_err(|e| format!("cannot start the load (is taskset installed?): {e}"))?;
+                .map_err(|e| {
+                    format!(
+                        "cannot start the load (is taskset installed?): {e}"
+                    )
+                })?;
             Some(Load(child))
         } else {
             None

@@ -10,7 +10,12 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::outputs::{self, Recorded, Run, Runner};
+use crate::outputs::{self, CapturedRun, Recorded, Runner};
+
+/// How long one Miri run may take: Miri interprets the program, thousands of
+/// times slower than a native run.
+pub const MIRI_TIME_LIMIT: std::time::Duration =
+    std::time::Duration::from_secs(600);
 
 /// The pinned nightly, from `[workspace.metadata.miri]` in `Cargo.toml`.
 pub fn toolchain(root: &Path) -> Result<String, String> {
@@ -21,7 +26,9 @@ pub fn toolchain(root: &Path) -> Result<String, String> {
     )?
     .as_str()
     .map(str::to_string)
-    .ok_or_else(|| "[workspace.metadata.miri] toolchain must be a string".to_string())
+    .ok_or_else(|| {
+        "[workspace.metadata.miri] toolchain must be a string".to_string()
+    })
 }
 
 /// True when an example's own code uses `unsafe` or atomics (comments aside).
@@ -84,7 +91,7 @@ pub fn install(root: &Path) -> Result<(), String> {
 
 /// Runs one recorded Miri command with the pinned nightly. Cargo's own
 /// progress lines are left out (`-q`), as they are from native runs.
-pub fn run(root: &Path, rec: &Recorded) -> Result<Run, String> {
+pub fn run(root: &Path, rec: &Recorded) -> Result<CapturedRun, String> {
     let tc = toolchain(root)?;
     let mut args = vec![
         format!("+{tc}"),
@@ -100,12 +107,7 @@ pub fn run(root: &Path, rec: &Recorded) -> Result<Run, String> {
     }
     // `cargo` picks the toolchain from `+nightly`, not from the CARGO of the
     // cargo that runs xtask (which is the pinned stable one).
-    outputs::run_merged(
-        root,
-        Path::new("cargo"),
-        &args,
-        std::time::Duration::from_secs(600),
-    )
+    outputs::run_merged(root, Path::new("cargo"), &args, MIRI_TIME_LIMIT)
 }
 
 /// Miri found undefined behaviour in this output.

@@ -17,11 +17,18 @@ use std::time::{Duration, Instant};
 
 use regex::Regex;
 
-/// How long an example may run in a debug build (DEVELOPERS.md: under 2 s).
-pub const TIME_BOUND: Duration = Duration::from_secs(2);
+/// How long an example may run in a debug build (STYLE.md: under 2 s). The
+/// tests stop an example at this limit, with every process it started.
+pub const EXAMPLE_TIME_LIMIT: Duration = Duration::from_secs(2);
 
-/// When a run is stopped for good: a hung example fails, it does not hang the suite.
-pub const KILL_AFTER: Duration = Duration::from_secs(20);
+/// How long `cargo xtask outputs` lets one example run before it stops it.
+/// Longer than [`EXAMPLE_TIME_LIMIT`], so a slow run on a busy machine is
+/// still recorded (and reported as too slow) rather than lost.
+pub const RECORDING_TIME_LIMIT: Duration = Duration::from_secs(20);
+
+/// How long a run's output is still read after the program ended or was
+/// stopped, in case a process it started outside its group holds the pipe.
+const OUTPUT_DRAIN_LIMIT: Duration = Duration::from_secs(2);
 
 /// What runs a recorded command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +59,9 @@ const NATIVE_PREFIX: &str = "$ cargo run --example ";
 const MIRI_PREFIX: &str = "$ cargo +nightly miri run --example ";
 
 /// Parses a command line of a recorded file.
-pub fn parse_command(line: &str) -> Result<(Runner, String, Vec<String>), String> {
+pub fn parse_command(
+    line: &str,
+) -> Result<(Runner, String, Vec<String>), String> {
     let (runner, rest) = if let Some(rest) = line.strip_prefix(NATIVE_PREFIX) {
         (Runner::Native, rest)
     } else if let Some(rest) = line.strip_prefix(MIRI_PREFIX) {
@@ -90,8 +99,8 @@ pub fn read_recorded(path: &Path) -> Result<Recorded, String> {
         .next()
         .ok_or_else(|| format!("{} is empty", path.display()))?
         .to_string();
-    let (runner, example, args) =
-        parse_command(&command).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (runner, example, args) = parse_command(&command)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -142,14 +151,15 @@ pub fn header(source: &str) -> Result<Header, String> {
             h.question = Some(q.trim().to_string());
         } else if let Some(r) = text.strip_prefix("Run:") {
             h.run = Some(r.trim().to_string());
-        } else if let Some(spec) = text.strip_prefix("Unordered output: lines ") {
+        } else if let Some(spec) = text.strip_prefix("Unordered output: lines ")
+        {
             for part in spec.split(',') {
                 let part = part.trim().trim_end_matches('.');
                 let (a, b) = part.split_once('-').unwrap_or((part, part));
                 let parse = |s: &str| {
-                    s.trim()
-                        .parse::<usize>()
-                        .map_err(|_| format!("bad line range `{part}` in `{text}`"))
+                    s.trim().parse::<usize>().map_err(|_| {
+                        format!("bad line range `{part}` in `{text}`")
+                    })
                 };
                 let (a, b) = (parse(a)?, parse(b)?);
                 if a == 0 || b < a {
@@ -237,7 +247,8 @@ pub fn compare(
             ));
         }
     }
-    let in_unordered = |i: usize| unordered.iter().any(|r| r.contains(&(i + 1)));
+    let in_unordered =
+        |i: usize| unordered.iter().any(|r| r.contains(&(i + 1)));
     for (i, (e, a)) in exp.iter().zip(&act).enumerate() {
         if !in_unordered(i) && e != a {
             return Err(format!(
@@ -252,6 +263,46 @@ pub fn compare(
         }
     }
     Ok(())
+}
+
+/// The lines to write when re-recording: each recorded line is kept where
+/// the fresh line equals it after masking, so re-recording an unchanged
+/// program rewrites no byte and a review diff shows only real changes (the
+/// idea of rust-lang/book's update script, which keeps old pids). An
+/// unordered range that matches as a set keeps its recorded lines. When the
+/// number of lines changed, the fresh run is taken as it is.
+pub fn keep_unchanged_lines(
+    recorded: &[String],
+    fresh: &[String],
+    unordered: &[RangeInclusive<usize>],
+) -> Vec<String> {
+    if recorded.len() != fresh.len() {
+        return fresh.to_vec();
+    }
+    let mut kept = fresh.to_vec();
+    let mut in_unordered = vec![false; fresh.len()];
+    for range in unordered {
+        let (a, b) = (*range.start() - 1, (*range.end()).min(fresh.len()));
+        if a >= b {
+            continue;
+        }
+        in_unordered[a..b].iter_mut().for_each(|u| *u = true);
+        let mut rec: Vec<String> =
+            recorded[a..b].iter().map(|l| mask_line(l)).collect();
+        let mut now: Vec<String> =
+            fresh[a..b].iter().map(|l| mask_line(l)).collect();
+        rec.sort();
+        now.sort();
+        if rec == now {
+            kept[a..b].clone_from_slice(&recorded[a..b]);
+        }
+    }
+    for (i, line) in kept.iter_mut().enumerate() {
+        if !in_unordered[i] && mask_line(&recorded[i]) == mask_line(line) {
+            line.clone_from(&recorded[i]);
+        }
+    }
+    kept
 }
 
 fn side_by_side(expected: &[String], actual: &[String]) -> String {
@@ -271,7 +322,9 @@ fn side_by_side(expected: &[String], actual: &[String]) -> String {
 }
 
 /// Builds every example (debug) and returns each one's executable.
-pub fn build_examples(root: &Path) -> Result<BTreeMap<String, PathBuf>, String> {
+pub fn build_examples(
+    root: &Path,
+) -> Result<BTreeMap<String, PathBuf>, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let out = Command::new(&cargo)
         .current_dir(root)
@@ -313,28 +366,33 @@ pub fn build_examples(root: &Path) -> Result<BTreeMap<String, PathBuf>, String> 
     Ok(bins)
 }
 
-/// One finished (or stopped) run of a program.
+/// What one run of a program printed and how it ended (or was stopped).
 #[derive(Debug, Clone)]
-pub struct Run {
-    /// The exit code; `None` when a signal ended it or it was killed.
+pub struct CapturedRun {
+    /// The exit code; `None` when a signal ended it or it was stopped.
     pub code: Option<i32>,
     /// stdout and stderr through one pipe, `\r\n` turned into `\n`.
     pub output: String,
     pub elapsed: Duration,
-    /// It was still running after [`KILL_AFTER`] and was killed.
-    pub killed: bool,
+    /// It was still running at its time limit, so it was stopped: on Unix
+    /// its whole process group was killed, elsewhere the program itself.
+    pub overran: bool,
     /// Only stderr, when the run kept the streams apart.
     pub stderr: String,
 }
 
-impl Run {
+impl CapturedRun {
     pub fn lines(&self) -> Vec<String> {
         self.output.lines().map(str::to_string).collect()
     }
 }
 
-/// A clean environment for an example: no backtraces, no inherited stack settings.
+/// A clean environment for an example: no backtraces, no inherited stack
+/// settings. On Unix the program leads a process group of its own, so
+/// everything it starts can be stopped together ([`stop_overrunning`]).
 fn prepare(cmd: &mut Command, root: &Path) {
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(cmd, 0);
     cmd.current_dir(root)
         .stdin(Stdio::null())
         .env_remove("RUST_BACKTRACE")
@@ -348,14 +406,15 @@ fn prepare(cmd: &mut Command, root: &Path) {
 }
 
 /// Runs `program args` from `root` with stdout and stderr merged, as a
-/// terminal shows them. The run is killed after `kill_after`.
+/// terminal shows them. The run is stopped at `time_limit`.
 pub fn run_merged(
     root: &Path,
     program: &Path,
     args: &[String],
-    kill_after: Duration,
-) -> Result<Run, String> {
-    let (mut reader, writer) = std::io::pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
+    time_limit: Duration,
+) -> Result<CapturedRun, String> {
+    let (mut reader, writer) =
+        std::io::pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
     let writer2 = writer
         .try_clone()
         .map_err(|e| format!("cannot clone a pipe: {e}"))?;
@@ -384,16 +443,16 @@ pub fn run_merged(
         }
         let _ = done_tx.send(());
     });
-    let (status, killed) = wait_bounded(&mut child, kill_after)?;
+    let (status, overran) = wait_within(&mut child, time_limit)?;
     let elapsed = start.elapsed();
     // A grandchild that still holds the pipe must not hang us either.
-    let _ = done_rx.recv_timeout(Duration::from_secs(2));
+    let _ = done_rx.recv_timeout(OUTPUT_DRAIN_LIMIT);
     let bytes = buf.lock().expect("output buffer").clone();
-    Ok(Run {
+    Ok(CapturedRun {
         code: status.and_then(|s| s.code()),
         output: String::from_utf8_lossy(&bytes).replace("\r\n", "\n"),
         elapsed,
-        killed,
+        overran,
         stderr: String::new(),
     })
 }
@@ -403,8 +462,8 @@ pub fn run_separate(
     root: &Path,
     program: &Path,
     args: &[String],
-    kill_after: Duration,
-) -> Result<Run, String> {
+    time_limit: Duration,
+) -> Result<CapturedRun, String> {
     let mut cmd = Command::new(program);
     cmd.args(args);
     prepare(&mut cmd, root);
@@ -425,32 +484,34 @@ pub fn run_separate(
         let _ = err_pipe.read_to_end(&mut s);
         s
     });
-    let (status, killed) = wait_bounded(&mut child, kill_after)?;
+    let (status, overran) = wait_within(&mut child, time_limit)?;
     let elapsed = start.elapsed();
     let out = out_t.join().unwrap_or_default();
     let err = err_t.join().unwrap_or_default();
-    Ok(Run {
+    Ok(CapturedRun {
         code: status.and_then(|s| s.code()),
         output: String::from_utf8_lossy(&out).replace("\r\n", "\n"),
         elapsed,
-        killed,
+        overran,
         stderr: String::from_utf8_lossy(&err).replace("\r\n", "\n"),
     })
 }
 
-/// Waits for `child` at most `limit`; kills and reaps it after that.
-fn wait_bounded(
-    child: &mut std::process::Child,
-    limit: Duration,
+/// Waits for `program` at most `time_limit`. Returns its exit status, or
+/// `(None, true)` when it overran and was stopped ([`stop_overrunning`]).
+fn wait_within(
+    program: &mut std::process::Child,
+    time_limit: Duration,
 ) -> Result<(Option<std::process::ExitStatus>, bool), String> {
-    let deadline = Instant::now() + limit;
+    let deadline = Instant::now() + time_limit;
     loop {
-        match child.try_wait() {
+        match program.try_wait() {
             Ok(Some(status)) => return Ok((Some(status), false)),
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(2)),
+            Ok(None) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(2));
+            }
             Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
+                stop_overrunning(program);
                 return Ok((None, true));
             }
             Err(e) => return Err(format!("cannot wait for the example: {e}")),
@@ -458,11 +519,109 @@ fn wait_bounded(
     }
 }
 
-/// The text of a recorded file for a fresh run.
-pub fn render(command: &str, run: &Run) -> String {
-    let mut text = format!("{command}\n{}", run.output);
-    if !text.ends_with('\n') {
+/// Stops a program that overran, with everything it started, and reaps it.
+/// On Unix it leads its own process group ([`prepare`]): the whole group is
+/// killed while the leader is still unreaped, so the group id cannot have
+/// been reused. On macOS the processes it started are reparented to init
+/// (Linux: to the test process, the subreaper) and reaped there. Windows
+/// has no process groups in this sense: only the program itself is killed.
+fn stop_overrunning(program: &mut std::process::Child) {
+    #[cfg(unix)]
+    {
+        let group = program.id() as libc::pid_t;
+        // SAFETY: killpg only sends a signal. `group` is the id of our own
+        // unreaped child, which leads its group, so it names that group and
+        // no other; if the group is gone the call fails with ESRCH.
+        unsafe {
+            libc::killpg(group, libc::SIGKILL);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = program.kill();
+    let _ = program.wait();
+}
+
+/// The text of a recorded file: the command line, then one line each.
+pub fn render_lines(command: &str, lines: &[String]) -> String {
+    let mut text = format!("{command}\n");
+    for line in lines {
+        text.push_str(line);
         text.push('\n');
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn recorded_commands_parse_into_runner_example_and_arguments() {
+        assert_eq!(
+            parse_command("$ cargo run --example ch12-x -- --quick"),
+            Ok((Runner::Native, "ch12-x".into(), vec!["--quick".into()]))
+        );
+        assert_eq!(
+            parse_command("$ cargo +nightly miri run --example ch06-race"),
+            Ok((Runner::Miri, "ch06-race".into(), vec![]))
+        );
+        assert!(parse_command("cargo run --example a").is_err());
+        assert!(parse_command("$ cargo run --example").is_err());
+        assert!(parse_command("$ cargo run --example a --quick").is_err());
+    }
+
+    #[test]
+    fn masks_hide_ids_times_and_declared_variation_only() {
+        assert_eq!(
+            mask_line("child pid 4242 at 0x7ffd1234 took 1.5ms"),
+            "child pid <PID> at 0x<ADDR> took <TIME>"
+        );
+        assert_eq!(
+            mask_line("lost updates: 48211 of 200000 (varies)"),
+            "lost updates: <VARIES> (varies)"
+        );
+        assert_eq!(mask_line("4 threads, 8 bytes"), "4 threads, 8 bytes");
+    }
+
+    #[test]
+    fn re_recording_keeps_lines_equal_after_masks() {
+        let recorded =
+            lines("child pid 4242 started\nsum: 10\nworker 1\nworker 2");
+        let fresh = lines("child pid 17 started\nsum: 11\nworker 2\nworker 1");
+        assert_eq!(
+            keep_unchanged_lines(&recorded, &fresh, &[3..=4]),
+            lines("child pid 4242 started\nsum: 11\nworker 1\nworker 2"),
+            "masked-equal lines and a set-equal unordered range keep their bytes"
+        );
+        assert_eq!(
+            keep_unchanged_lines(&recorded, &fresh, &[]),
+            lines("child pid 4242 started\nsum: 11\nworker 2\nworker 1"),
+            "without the declaration, order is a real change"
+        );
+        let longer =
+            lines("child pid 17 started\nsum: 10\nworker 1\nworker 2\nend");
+        assert_eq!(
+            keep_unchanged_lines(&recorded, &longer, &[]),
+            longer,
+            "a run with another number of lines is taken as it is"
+        );
+        assert_eq!(
+            render_lines("$ cargo run --example a", &lines("x\ny")),
+            "$ cargo run --example a\nx\ny\n"
+        );
+    }
+
+    #[test]
+    fn headers_declare_unordered_ranges() {
+        let h =
+            header("//! Question: Why?\n//! Unordered output: lines 2-4, 6.\n")
+                .expect("valid header");
+        assert_eq!(h.unordered, vec![2..=4, 6..=6]);
+        assert!(header("//! Unordered output: lines 0-2\n").is_err());
+        assert!(header("//! Unordered output: lines a-b\n").is_err());
+    }
 }

@@ -5,9 +5,10 @@
 //! hands that process to us instead of to init. After each example, any
 //! child of ours that we did not start is something the example left behind.
 
-/// A process whose parent is this process.
+/// A process whose parent is this process: after an example ended, one the
+/// example left behind (handed to us because we are its subreaper).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Child {
+pub struct LeftoverProcess {
     pub pid: i32,
     /// `Z` for a zombie, `R`/`S`/... for a live orphan.
     pub state: char,
@@ -33,7 +34,7 @@ pub fn become_subreaper() -> Result<(), String> {
 
 /// Every process whose parent is this process, read from `/proc`.
 #[cfg(target_os = "linux")]
-pub fn children() -> Vec<Child> {
+pub fn children() -> Vec<LeftoverProcess> {
     let me = std::process::id() as i32;
     let mut found = Vec::new();
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -43,19 +44,14 @@ pub fn children() -> Vec<Child> {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
             continue;
         };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat"))
+        else {
             continue;
         };
-        // Format: pid (comm) state ppid ...; comm may hold spaces and parentheses.
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
-            continue;
-        };
-        let comm = stat[open + 1..close].to_string();
-        let mut rest = stat[close + 1..].split_whitespace();
-        let state = rest.next().and_then(|s| s.chars().next()).unwrap_or('?');
-        let ppid = rest.next().and_then(|s| s.parse::<i32>().ok());
-        if ppid == Some(me) {
-            found.push(Child { pid, state, comm });
+        if let Some((process, ppid)) = parse_stat(pid, &stat)
+            && ppid == me
+        {
+            found.push(process);
         }
     }
     found.sort_by_key(|c| c.pid);
@@ -72,5 +68,39 @@ pub fn reap(pid: i32) {
         libc::kill(pid, libc::SIGKILL);
         let mut status = 0;
         libc::waitpid(pid, &mut status, 0);
+    }
+}
+
+/// Reads `/proc/PID/stat`: the process and its parent's pid. The format is
+/// `pid (comm) state ppid ...`, where comm may hold spaces and parentheses.
+pub fn parse_stat(pid: i32, stat: &str) -> Option<(LeftoverProcess, i32)> {
+    let (open, close) = (stat.find('(')?, stat.rfind(')')?);
+    let comm = stat.get(open + 1..close)?.to_string();
+    let mut rest = stat.get(close + 1..)?.split_whitespace();
+    let state = rest.next()?.chars().next()?;
+    let ppid = rest.next()?.parse::<i32>().ok()?;
+    Some((LeftoverProcess { pid, state, comm }, ppid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_lines_parse_even_with_parentheses_in_the_name() {
+        let (process, ppid) =
+            parse_stat(42, "42 (a (b) c) Z 7 42 42 0 -1 4194560")
+                .expect("valid");
+        assert_eq!(
+            process,
+            LeftoverProcess {
+                pid: 42,
+                state: 'Z',
+                comm: "a (b) c".into()
+            }
+        );
+        assert_eq!(ppid, 7);
+        assert_eq!(parse_stat(1, "1 (init S 0"), None);
+        assert_eq!(parse_stat(1, "1 (init) S"), None);
     }
 }

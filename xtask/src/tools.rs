@@ -12,22 +12,30 @@ pub struct Tool {
 
 /// Reads `[workspace.metadata.tools]` from `root/Cargo.toml`.
 pub fn pinned(root: &Path) -> Result<Vec<Tool>, String> {
-    let tools = crate::toml_value(root, "Cargo.toml", &["workspace", "metadata", "tools"])?;
+    let tools = crate::toml_value(
+        root,
+        "Cargo.toml",
+        &["workspace", "metadata", "tools"],
+    )?;
     let table = tools
         .as_table()
         .ok_or("[workspace.metadata.tools] in Cargo.toml must be a table")?;
     let mut tools = Vec::new();
     for (name, version) in table {
-        let version = version
-            .as_str()
-            .ok_or_else(|| format!("[workspace.metadata.tools] {name} must be a version string"))?;
+        let version = version.as_str().ok_or_else(|| {
+            format!(
+                "[workspace.metadata.tools] {name} must be a version string"
+            )
+        })?;
         tools.push(Tool {
             name: name.clone(),
             version: version.to_string(),
         });
     }
     if tools.is_empty() {
-        return Err("[workspace.metadata.tools] in Cargo.toml is empty".to_string());
+        return Err(
+            "[workspace.metadata.tools] in Cargo.toml is empty".to_string()
+        );
     }
     Ok(tools)
 }
@@ -38,5 +46,9 @@ pub fn version_of(root: &Path, name: &str) -> Result<String, String> {
         .into_iter()
         .find(|t| t.name == name)
         .map(|t| t.version)
-        .ok_or_else(|| format!("no pinned version for {name} in [workspace.metadata.tools]"))
+        .ok_or_else(|| {
+            format!(
+                "no pinned version for {name} in [workspace.metadata.tools]"
+            )
+        })
 }

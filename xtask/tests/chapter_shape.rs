@@ -20,7 +20,8 @@ fn chapters() -> Vec<book::Page> {
 fn every_chapter_opens_with_what_the_reader_will_be_able_to_answer() {
     let mut failures = Vec::new();
     for page in chapters() {
-        let opening: String = page.text.lines().take(20).collect::<Vec<_>>().join(" ");
+        let opening: String =
+            page.text.lines().take(20).collect::<Vec<_>>().join(" ");
         if !opening.contains("able to answer") {
             failures.push(format!(
                 "src/{}: the opening does not say what the reader will be able to answer",
@@ -28,7 +29,10 @@ fn every_chapter_opens_with_what_the_reader_will_be_able_to_answer() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    xtask::fail_if_any(
+        "chapters that do not open with what the reader will be able to answer",
+        failures,
+    );
 }
 
 #[test]
@@ -59,7 +63,10 @@ fn every_chapter_shows_a_program_and_its_recorded_run() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    xtask::fail_if_any(
+        "chapters without a program and its recorded run",
+        failures,
+    );
 }
 
 #[test]
@@ -67,7 +74,8 @@ fn every_chapter_ends_with_a_self_check_of_three_to_six_folded_answers() {
     let mut failures = Vec::new();
     for page in chapters() {
         let Some((_, check)) = page.text.split_once("\n## Self-check") else {
-            failures.push(format!("src/{}: no `## Self-check` section", page.rel));
+            failures
+                .push(format!("src/{}: no `## Self-check` section", page.rel));
             continue;
         };
         // The self-check runs to the end of the page or the next section.
@@ -79,7 +87,8 @@ fn every_chapter_ends_with_a_self_check_of_three_to_six_folded_answers() {
                 page.rel
             ));
         }
-        let tail: Vec<&str> = page.text.trim_end().lines().rev().take(40).collect();
+        let tail: Vec<&str> =
+            page.text.trim_end().lines().rev().take(40).collect();
         if !tail.iter().any(|l| l.contains("</details>")) {
             failures.push(format!(
                 "src/{}: the self-check is not the end of the chapter",
@@ -87,5 +96,8 @@ fn every_chapter_ends_with_a_self_check_of_three_to_six_folded_answers() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    xtask::fail_if_any(
+        "chapters without a self-check of three to six folded answers",
+        failures,
+    );
 }

@@ -68,7 +68,7 @@ fn the_chart_and_tables_are_drawn_from_the_current_data() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    xtask::fail_if_any("drawn files older than their data", failures);
 }
 
 #[test]
@@ -81,7 +81,8 @@ fn every_figure_the_chapter_cites_is_in_the_data() {
         .map(|c| c[1].to_string())
         .filter(|n| FIGURE_PREFIXES.iter().any(|p| n.starts_with(p)))
         .collect();
-    let missing: Vec<&String> = cited.iter().filter(|n| !names.contains(*n)).collect();
+    let missing: Vec<&String> =
+        cited.iter().filter(|n| !names.contains(*n)).collect();
     assert!(
         missing.is_empty(),
         "{CHAPTER} cites figures that {} does not hold: {missing:?} (its rows: {names:?})",
@@ -119,7 +120,8 @@ fn every_time_and_rate_in_the_prose_is_a_value_of_a_row_it_cites() {
     let table = read("data/cost-table.md");
     let mut rows: Vec<(String, Vec<String>)> = Vec::new();
     for line in table.lines() {
-        let cells: Vec<String> = line.split('|').map(|c| c.trim().to_string()).collect();
+        let cells: Vec<String> =
+            line.split('|').map(|c| c.trim().to_string()).collect();
         if let Some(name) = cells
             .get(1)
             .and_then(|c| c.strip_prefix('`'))
@@ -130,7 +132,8 @@ fn every_time_and_rate_in_the_prose_is_a_value_of_a_row_it_cites() {
     }
     assert!(!rows.is_empty(), "data/cost-table.md has no rows");
     let prose = xtask::book::parse(&read(CHAPTER)).prose;
-    let value = Regex::new(r"\b[0-9][0-9.]* ?(ns|µs|ms|GiB/s|MiB/s|MB/s)").expect("regex");
+    let value = Regex::new(r"\b[0-9][0-9.]* ?(ns|µs|ms|GiB/s|MiB/s|MB/s)")
+        .expect("regex");
     let mut stray = Vec::new();
     let mut seen = 0;
     for paragraph in prose.split("\n\n") {
@@ -147,7 +150,8 @@ fn every_time_and_rate_in_the_prose_is_a_value_of_a_row_it_cites() {
                 .iter()
                 .any(|(_, cells)| cells.iter().any(|c| c == m.as_str()));
             if !found {
-                let names: Vec<&str> = cited.iter().map(|(n, _)| n.as_str()).collect();
+                let names: Vec<&str> =
+                    cited.iter().map(|(n, _)| n.as_str()).collect();
                 stray.push(format!(
                     "`{}` (rows cited in its paragraph: {names:?})",
                     m.as_str()

@@ -12,8 +12,9 @@ fn every_unsafe_or_atomic_example_is_checked_by_miri_or_says_why_not() {
     let recorded = miri::recorded(&root).expect("read examples/outputs");
     let mut failures = Vec::new();
     for name in xtask::example_names(&root) {
-        let source = std::fs::read_to_string(root.join(format!("examples/{name}.rs")))
-            .expect("read example");
+        let source =
+            std::fs::read_to_string(root.join(format!("examples/{name}.rs")))
+                .expect("read example");
         let has_run = recorded.iter().any(|r| r.example == name);
         match (miri::needs_miri(&source), has_run, miri::exemption(&source)) {
             (true, false, None) => failures.push(format!(
@@ -30,7 +31,10 @@ fn every_unsafe_or_atomic_example_is_checked_by_miri_or_says_why_not() {
             _ => {}
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    xtask::fail_if_any(
+        "unsafe or atomic examples neither run under Miri nor exempted",
+        failures,
+    );
 }
 
 #[test]

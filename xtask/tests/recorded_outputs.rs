@@ -4,20 +4,23 @@
 //!
 //! All examples run once, one after another (so timings are not skewed by
 //! each other and every leftover process can be traced to one run); each test
-//! below checks one property of those runs.
+//! below checks one property of those runs. The runner, not the example,
+//! carries the harness: each example leads a process group of its own, and
+//! one still running at the 2 s limit is stopped with its whole group
+//! (`xtask::outputs`), so a hung example fails within seconds, named.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use xtask::outputs::{self, Recorded, Run, Runner};
+use xtask::outputs::{self, CapturedRun, Recorded, Runner};
 use xtask::{fail_if_any, repo_root};
 
 struct Report {
     /// Every native recorded run, with its fresh run.
-    runs: Vec<(Recorded, Result<Run, String>)>,
+    runs: Vec<(Recorded, Result<CapturedRun, String>)>,
     /// Every example run with an argument it does not take.
-    bad_args: Vec<(String, Result<Run, String>)>,
+    bad_args: Vec<(String, Result<CapturedRun, String>)>,
     /// What each run left behind, if anything (Linux only).
     leftovers: Vec<String>,
     examples: Vec<String>,
@@ -34,46 +37,67 @@ fn report() -> &'static Report {
         xtask::procs::become_subreaper().expect("become a child subreaper");
         let bins: BTreeMap<String, PathBuf> =
             outputs::build_examples(&root).expect("build the examples");
-        let recorded = outputs::recorded_runs(&root).expect("read examples/outputs");
+        let recorded =
+            outputs::recorded_runs(&root).expect("read examples/outputs");
         let examples = xtask::example_names(&root);
         let mut leftovers = Vec::new();
-        let mut check_leftovers = |what: &str| {
-            #[cfg(target_os = "linux")]
-            for child in xtask::procs::children() {
-                leftovers.push(format!(
-                    "{what} left process {} `{}` behind (state {})",
-                    child.pid, child.comm, child.state
-                ));
-                xtask::procs::reap(child.pid);
-            }
-            #[cfg(not(target_os = "linux"))]
-            let _ = what;
-        };
+        // An overrun is reported as one (by the time test); the processes
+        // killed with its group are reaped here, not reported again.
+        let mut check_leftovers =
+            |what: &str, run: &Result<CapturedRun, String>| {
+                let overran = run.as_ref().is_ok_and(|r| r.overran);
+                #[cfg(target_os = "linux")]
+                for process in xtask::procs::children() {
+                    if !overran {
+                        leftovers.push(format!(
+                            "{what} left process {} `{}` behind (state {})",
+                            process.pid, process.comm, process.state
+                        ));
+                    }
+                    xtask::procs::reap(process.pid);
+                }
+                #[cfg(not(target_os = "linux"))]
+                let _ = (what, overran);
+            };
         let mut runs = Vec::new();
         for rec in recorded.iter().filter(|r| r.runner == Runner::Native) {
             let run = match bins.get(&rec.example) {
-                Some(bin) => outputs::run_merged(&root, bin, &rec.args, outputs::KILL_AFTER),
-                None => Err(format!("cargo built no example named `{}`", rec.example)),
+                Some(bin) => outputs::run_merged(
+                    &root,
+                    bin,
+                    &rec.args,
+                    outputs::EXAMPLE_TIME_LIMIT,
+                ),
+                None => Err(format!(
+                    "cargo built no example named `{}`",
+                    rec.example
+                )),
             };
-            check_leftovers(&rec.command);
+            check_leftovers(&rec.command, &run);
             runs.push((rec.clone(), run));
         }
         let mut bad_args = Vec::new();
         for name in &examples {
             let run = match bins.get(name) {
-                Some(bin) => {
-                    outputs::run_separate(&root, bin, &[BAD_ARG.to_string()], outputs::KILL_AFTER)
-                }
+                Some(bin) => outputs::run_separate(
+                    &root,
+                    bin,
+                    &[BAD_ARG.to_string()],
+                    outputs::EXAMPLE_TIME_LIMIT,
+                ),
                 None => Err(format!("cargo built no example named `{name}`")),
             };
-            check_leftovers(&format!("`{name} {BAD_ARG}`"));
+            check_leftovers(&format!("`{name} {BAD_ARG}`"), &run);
             bad_args.push((name.clone(), run));
         }
         Report {
             runs,
             bad_args,
             leftovers,
-            recorded_examples: recorded.iter().map(|r| r.example.clone()).collect(),
+            recorded_examples: recorded
+                .iter()
+                .map(|r| r.example.clone())
+                .collect(),
             examples,
         }
     })
@@ -111,6 +135,16 @@ fn every_recorded_output_matches_a_fresh_run() {
                 continue;
             }
         };
+        if run.overran {
+            failures.push(format!(
+                "{shown}: `{}` overran the {:?} limit and was stopped with \
+                 every process it started\n{}",
+                rec.command,
+                outputs::EXAMPLE_TIME_LIMIT,
+                run.output
+            ));
+            continue;
+        }
         if run.code != Some(0) {
             failures.push(format!(
                 "{shown}: `{}` exited with {:?}, expected 0\n{}",
@@ -134,7 +168,9 @@ fn every_recorded_output_matches_a_fresh_run() {
             }
         };
         compared += 1;
-        if let Err(diff) = outputs::compare(&rec.lines, &run.lines(), &unordered) {
+        if let Err(diff) =
+            outputs::compare(&rec.lines, &run.lines(), &unordered)
+        {
             failures.push(format!(
                 "{shown} no longer matches `{}`: {diff}\nIf the change is intended, run `cargo xtask outputs {}` and review the diff.",
                 rec.command, rec.example
@@ -156,15 +192,21 @@ fn every_example_finishes_within_two_seconds() {
         .iter()
         .filter_map(|(rec, run)| {
             let run = run.as_ref().ok()?;
-            (run.killed || run.elapsed > outputs::TIME_BOUND).then(|| {
-                format!(
-                    "`{}` took {:?}{} (bound {:?})",
-                    rec.command,
-                    run.elapsed,
-                    if run.killed { " and was killed" } else { "" },
-                    outputs::TIME_BOUND
-                )
-            })
+            let limit = outputs::EXAMPLE_TIME_LIMIT;
+            if run.overran {
+                Some(format!(
+                    "`{}` overran the {limit:?} limit: stopped after {:?}, \
+                     with its whole process group killed",
+                    rec.command, run.elapsed
+                ))
+            } else {
+                (run.elapsed > limit).then(|| {
+                    format!(
+                        "`{}` took {:?} (limit {limit:?})",
+                        rec.command, run.elapsed
+                    )
+                })
+            }
         })
         .collect();
     fail_if_any("examples over the time bound", slow);
@@ -188,8 +230,15 @@ fn every_example_rejects_unknown_arguments() {
             Ok(run) if run.code != Some(2) || !run.stderr.contains(&usage) => {
                 failures.push(format!(
                     "examples/{name}.rs {BAD_ARG}: expected exit code 2 and `{usage}` on stderr; \
-                     got exit {:?}\nstderr: {}\nstdout: {}",
-                    run.code, run.stderr, run.output
+                     got exit {:?}{}\nstderr: {}\nstdout: {}",
+                    run.code,
+                    if run.overran {
+                        " (it overran the time limit and was stopped)"
+                    } else {
+                        ""
+                    },
+                    run.stderr,
+                    run.output
                 ));
             }
             Ok(_) => {}

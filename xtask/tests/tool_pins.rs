@@ -11,7 +11,9 @@ fn locked_versions(lock: &str, name: &str) -> Vec<String> {
         .and_then(|p| p.as_array())
         .map(|pkgs| {
             pkgs.iter()
-                .filter(|p| p.get("name").and_then(|n| n.as_str()) == Some(name))
+                .filter(|p| {
+                    p.get("name").and_then(|n| n.as_str()) == Some(name)
+                })
                 .filter_map(|p| {
                     p.get("version")
                         .and_then(|v| v.as_str())
@@ -25,9 +27,11 @@ fn locked_versions(lock: &str, name: &str) -> Vec<String> {
 #[test]
 fn mdbook_libraries_match_the_pinned_tools() {
     let root = repo_root();
-    let lock = std::fs::read_to_string(root.join("Cargo.lock")).expect("Cargo.lock");
+    let lock =
+        std::fs::read_to_string(root.join("Cargo.lock")).expect("Cargo.lock");
     let mdbook = tools::version_of(&root, "mdbook").expect("pinned mdbook");
-    let mermaid = tools::version_of(&root, "mdbook-mermaid").expect("pinned mdbook-mermaid");
+    let mermaid = tools::version_of(&root, "mdbook-mermaid")
+        .expect("pinned mdbook-mermaid");
     for (crate_name, pinned) in [
         ("mdbook-driver", &mdbook),
         ("mdbook-html", &mdbook),
@@ -47,34 +51,52 @@ fn mdbook_libraries_match_the_pinned_tools() {
 #[test]
 fn readme_and_workflows_use_the_pinned_tools() {
     let root = repo_root();
-    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let mut failures = Vec::new();
+    let readme =
+        std::fs::read_to_string(root.join("README.md")).expect("README.md");
     for tool in tools::pinned(&root).expect("pins") {
         let named = format!("{} {}", tool.name, tool.version);
-        assert!(
-            readme.contains(&named),
-            "README.md should name `{named}`, the pinned version"
-        );
-    }
-    let workflows = root.join(".github/workflows");
-    let mut checked = 0;
-    for wf in xtask::files_with_suffix(&workflows, ".yml") {
-        let text = std::fs::read_to_string(&wf).expect("workflow");
-        if text.contains("mdbook") {
-            checked += 1;
-            assert!(
-                text.contains("cargo xtask install-tools") || text.contains("cargo xtask build"),
-                "{} uses mdbook but not through `cargo xtask`, which reads the pinned versions",
-                wf.display()
-            );
-            assert!(
-                !text.contains("cargo install mdbook"),
-                "{} installs mdbook itself instead of the pinned version",
-                wf.display()
-            );
+        if !readme.contains(&named) {
+            failures.push(format!(
+                "README.md should name `{named}`, the pinned version"
+            ));
         }
     }
-    assert!(
-        checked > 0,
-        "no workflow in .github/workflows builds the book"
-    );
+    // The workflows run steps of .ci/run; wherever mdbook is installed or
+    // run (there, or in a workflow), it goes through `cargo xtask`, which
+    // reads the pinned versions.
+    let mut scripts = vec![root.join(".ci/run")];
+    scripts.extend(xtask::files_with_suffix(
+        &root.join(".github/workflows"),
+        ".yml",
+    ));
+    let mut builds_the_site = false;
+    for script in scripts {
+        let shown = script.strip_prefix(&root).unwrap_or(&script).display();
+        let text = std::fs::read_to_string(&script).expect("read a CI script");
+        let runs_mdbook = text.lines().any(|l| {
+            let code = l.split('#').next().unwrap_or_default();
+            code.split_whitespace().any(|w| w == "mdbook")
+        });
+        builds_the_site |=
+            runs_mdbook || text.contains(".ci/run toolchain site");
+        if runs_mdbook
+            && !text.contains("cargo xtask install-tools")
+            && !text.contains("cargo xtask build")
+        {
+            failures.push(format!(
+                "{shown} runs mdbook but not through `cargo xtask`, which \
+                 reads the pinned versions"
+            ));
+        }
+        if text.contains("cargo install mdbook") {
+            failures.push(format!(
+                "{shown} installs mdbook itself instead of the pinned version"
+            ));
+        }
+    }
+    if !builds_the_site {
+        failures.push("neither .ci/run nor a workflow builds the book".into());
+    }
+    xtask::fail_if_any("places that do not use the pinned tools", failures);
 }
