@@ -83,7 +83,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             _ => usage(),
         }
     }
-    let (n, steps) = if quick { (3, 100_000) } else { (15, 2_000_000) };
+    let (n, steps) = if quick { (3, 50_000) } else { (15, 2_000_000) };
     let cores = thread::available_parallelism().map_or(1, |c| c.get());
     if csv {
         println!("name,unit,median,p10,p90,n");
@@ -92,24 +92,25 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     // ANCHOR: measure
     let sleep = Duration::from_millis(if quick { 1 } else { 5 });
-    let mut cpu_one = Duration::ZERO;
-    let mut wait_one = Duration::ZERO;
-    for threads in [1, 2, 4, 8, 16] {
-        let cpu = measure(n, || {
+    let cpu_jobs = |threads| {
+        measure(n, || {
             run_jobs(threads, 16, || {
                 black_box(cpu_work(steps));
             });
             Ok(())
-        })?;
-        let wait = measure(n, || {
+        })
+    };
+    let waiting_jobs = |threads| {
+        measure(n, || {
             run_jobs(threads, 16, || thread::sleep(sleep));
             Ok(())
-        })?;
-        if threads == 1 {
-            (cpu_one, wait_one) = (cpu.median, wait.median);
-        }
-        let cpu_x = cpu_one.as_secs_f64() / cpu.median.as_secs_f64();
-        let wait_x = wait_one.as_secs_f64() / wait.median.as_secs_f64();
+        })
+    };
+    let (cpu_one, wait_one) = (cpu_jobs(1)?, waiting_jobs(1)?);
+    for threads in [1, 2, 4, 8, 16] {
+        let (cpu, wait) = (cpu_jobs(threads)?, waiting_jobs(threads)?);
+        let cpu_x = speedup(&cpu_one, &cpu);
+        let wait_x = speedup(&wait_one, &wait);
         // ANCHOR_END: measure
         if csv {
             row(&format!("cpu_jobs_{threads}_threads"), &cpu);
@@ -118,9 +119,9 @@ fn main() -> Result<(), Box<dyn Error>> {
             ratio(&format!("waiting_speedup_{threads}_threads"), wait_x, n);
         } else {
             println!(
-                "pool of {threads:>2}: CPU {:.1?} ({cpu_x:.1}x), \
-                 waiting {:.1?} ({wait_x:.1}x) (varies)",
-                cpu.median, wait.median
+                "pool of {threads:>2}: CPU {:.1?} ({:.1}x), \
+                 waiting {:.1?} ({:.1}x) (varies)",
+                cpu.median, cpu_x[0], wait.median, wait_x[0]
             );
         }
     }
@@ -134,7 +135,18 @@ fn row(name: &str, s: &Stats) {
     println!("{name},ns,{median},{p10},{p90},{}", s.n);
 }
 
-/// A ratio of two medians measured in this run (p10 and p90 repeat it).
-fn ratio(name: &str, value: f64, n: usize) {
-    println!("{name},ratio,{value:.2},{value:.2},{value:.2},{n}");
+/// How many times faster `s` is than `one`: the ratio of the medians,
+/// then the widest range the two spreads allow (not percentiles of a ratio).
+fn speedup(one: &Stats, s: &Stats) -> [f64; 3] {
+    let x = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
+    [
+        x(one.median, s.median),
+        x(one.p10, s.p90),
+        x(one.p90, s.p10),
+    ]
+}
+
+/// One row of the cost data for a dimensionless ratio.
+fn ratio(name: &str, [median, low, high]: [f64; 3], n: usize) {
+    println!("{name},ratio,{median:.2},{low:.2},{high:.2},{n}");
 }
