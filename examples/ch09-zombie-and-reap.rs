@@ -53,10 +53,7 @@ fn look_at_the_zombie(pid: u32) -> Result<(), Box<dyn Error>> {
     // "PID (name) STATE ...": the name may hold ')', so split at the last.
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
     let state = stat.rsplit(')').next().and_then(|s| s.split(' ').nth(1));
-    println!(
-        "/proc/<child>/stat: state {} (Z: zombie)",
-        state.unwrap_or("?")
-    );
+    println!("/proc/<child>/stat: state {}", state.unwrap_or("?"));
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let vm_lines = status.lines().filter(|l| l.starts_with("Vm")).count();
     println!("memory lines (Vm*) in its /proc/<child>/status: {vm_lines}");
