@@ -57,13 +57,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
     })
     .await?; // main yields here until the blocking thread is done
     println!("   it ran on another thread: {}", here != there);
-    let enough = count() - before >= 5; // half: a busy machine passes too
-    println!("   at least 5 ticks meanwhile: {enough}");
+    let enough = count() - before >= 3; // of 10: a busy machine passes too
+    println!("   at least 3 ticks meanwhile: {enough}");
     println!("4. tokio::time::sleep({BLOCK:?}).await, the async way to wait");
     let before = count();
     tokio::time::sleep(BLOCK).await; // parks main, frees the thread
-    let enough = count() - before >= 5;
-    println!("   at least 5 ticks meanwhile: {enough}");
+    let enough = count() - before >= 3;
+    println!("   at least 3 ticks meanwhile: {enough}");
     // ANCHOR_END: good
     Ok(())
 }
