@@ -66,10 +66,10 @@ fn describe(status: ExitStatus) {
     #[cfg(unix)]
     if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status)
     {
-        let name = if signal == libc::SIGSEGV {
-            "SIGSEGV"
-        } else {
-            "other"
+        let name = match signal {
+            libc::SIGSEGV => "SIGSEGV",
+            libc::SIGBUS => "SIGBUS", // what macOS gives for some faults
+            _ => "another signal",
         };
         println!("parent: no exit code; signal {signal} ({name}) ended it");
     }
