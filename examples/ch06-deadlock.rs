@@ -1,106 +1,93 @@
-//! Question: How do two threads deadlock on two locks, and how does one lock order prevent it?
+//! Question: How do two threads deadlock, and how does a lock order prevent it?
 //!
 //! Run: cargo run --example ch06-deadlock
 
 use std::error::Error;
-use std::sync::{Barrier, Mutex, MutexGuard, TryLockError};
+use std::sync::{Mutex, MutexGuard, TryLockError, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// How long a thread keeps trying for its second lock before giving up.
-const PATIENCE: Duration = Duration::from_millis(100);
-/// The first lock is at most briefly busy; this bound only guards against a bug.
-const FIRST_LOCK_LIMIT: Duration = Duration::from_secs(1);
+type Account = Mutex<&'static str>;
+
+/// Prints how to run this example, and exits with code 2.
+fn usage() -> ! {
+    eprintln!("usage: cargo run --example ch06-deadlock");
+    std::process::exit(2)
+}
 
 fn main() -> Result<(), Box<dyn Error>> {
-    if let Some(arg) = std::env::args().nth(1) {
-        eprintln!("usage: cargo run --example ch06-deadlock");
-        eprintln!("unknown argument: {arg}");
-        std::process::exit(2);
+    if std::env::args().len() > 1 {
+        usage();
     }
-    let a = Mutex::new("account A");
-    let b = Mutex::new("account B");
+    let (a, b) = (Mutex::new("account A"), Mutex::new("account B"));
+    println!("opposite order: main takes A then B, the worker B then A");
+    opposite_order(&a, &b)?;
+    println!("same order: two threads each take A then B");
+    same_order(&a, &b)
+}
 
-    println!("opposite order: thread 1 takes A then B, thread 2 takes B then A");
-    let report = transfer_pair([(&a, &b), (&b, &a)], true)?;
-    for line in &report {
-        println!("  {line}");
-    }
-    if report.iter().all(|line| line.contains("gave up")) {
-        println!("deadlock detected: each thread held one lock and waited for the other");
-    }
-
-    println!("same order: both threads take A then B");
-    let report = transfer_pair([(&a, &b), (&a, &b)], false)?;
-    for line in &report {
-        println!("  {line}");
-    }
-    if report.iter().all(|line| line.contains("got both")) {
-        println!("no deadlock: both threads finished");
+// ANCHOR: opposite
+fn opposite_order(a: &Account, b: &Account) -> Result<(), Box<dyn Error>> {
+    let (holding_tx, holding_rx) = mpsc::channel();
+    let (tried_tx, tried_rx) = mpsc::channel::<()>();
+    let held_a = a.lock().map_err(|e| e.to_string())?; // main holds A
+    let (main_got_b, worker_got_a) = thread::scope(|s| {
+        let worker = s.spawn(move || {
+            let held_b = b.lock().map_err(|e| e.to_string())?;
+            let _ = holding_tx.send(()); // "I hold B"
+            let got_a = lock_with_patience(a)?.is_some();
+            // Keep B until main has tried for it too (or main has gone:
+            // then `recv` fails at once, so no path waits forever).
+            let _ = tried_rx.recv();
+            drop(held_b);
+            Ok::<_, String>(got_a)
+        });
+        holding_rx.recv().map_err(|_| "the worker stopped early")?;
+        let main_got_b = lock_with_patience(b)?.is_some();
+        drop(tried_tx); // tell the worker main has tried
+        let worker_got_a = worker.join().map_err(|_| "worker panicked")??;
+        Ok::<_, Box<dyn Error>>((main_got_b, worker_got_a))
+    })?;
+    drop(held_a);
+    println!("  main got B: {main_got_b}; worker got A: {worker_got_a}");
+    if !main_got_b && !worker_got_a {
+        println!("  deadlock: each held one lock and waited for the other");
     }
     Ok(())
 }
+// ANCHOR_END: opposite
 
-// ANCHOR: threads
-/// Two threads; thread `i` locks `orders[i].0` and then `orders[i].1`.
-/// With `force_overlap`, both threads hold their first lock before either
-/// tries its second: the unlucky interleaving, made certain.
-fn transfer_pair<'a>(
-    orders: [(&'a Mutex<&'static str>, &'a Mutex<&'static str>); 2],
-    force_overlap: bool,
-) -> Result<Vec<String>, Box<dyn Error>> {
-    let start = Barrier::new(2);
-    let holding = Barrier::new(2);
+// ANCHOR: same
+fn same_order(a: &Account, b: &Account) -> Result<(), Box<dyn Error>> {
+    let both = || -> Result<(), String> {
+        let first = a.lock().map_err(|e| e.to_string())?;
+        let second = b.lock().map_err(|e| e.to_string())?;
+        drop((first, second)); // the transfer would happen here
+        Ok(())
+    };
     thread::scope(|s| {
-        let handles: Vec<_> = orders
-            .iter()
-            .enumerate()
-            .map(|(i, &(first, second))| {
-                let (start, holding) = (&start, &holding);
-                s.spawn(move || -> Result<String, String> {
-                    let n = i + 1;
-                    start.wait();
-                    let Some(first) = lock_with_patience(first, FIRST_LOCK_LIMIT)? else {
-                        return Ok(format!("thread {n}: could not get its first lock"));
-                    };
-                    if force_overlap {
-                        holding.wait(); // the other thread now holds its first lock
-                    }
-                    let line = match lock_with_patience(second, PATIENCE)? {
-                        Some(second) => format!("thread {n}: got both {first} and {second}"),
-                        None => format!("thread {n}: holds {first}, gave up waiting"),
-                    };
-                    if force_overlap {
-                        // Keep the first lock until both have tried, so the one
-                        // that gives up first cannot hand the other a late win.
-                        holding.wait();
-                    }
-                    Ok(line)
-                })
-            })
-            .collect();
-        let mut lines = Vec::new();
-        for handle in handles {
-            lines.push(handle.join().map_err(|_| "a thread panicked")??);
+        let threads = [s.spawn(both), s.spawn(both)];
+        for thread in threads {
+            thread.join().map_err(|_| "a thread panicked")??;
         }
-        Ok(lines)
+        println!("  no deadlock: both threads got A and B and finished");
+        Ok(())
     })
 }
-// ANCHOR_END: threads
+// ANCHOR_END: same
 
 // ANCHOR: patience
 /// `lock()` would wait forever in a deadlock; `try_lock` in a loop with a
-/// deadline waits at most `patience`, so the example always ends.
-fn lock_with_patience<'m>(
-    lock: &'m Mutex<&'static str>,
-    patience: Duration,
-) -> Result<Option<MutexGuard<'m, &'static str>>, String> {
-    let deadline = Instant::now() + patience;
+/// deadline waits at most 100 ms, so the example always ends.
+fn lock_with_patience(
+    lock: &Account,
+) -> Result<Option<MutexGuard<'_, &'static str>>, String> {
+    let deadline = Instant::now() + Duration::from_millis(100);
     loop {
         match lock.try_lock() {
             Ok(guard) => return Ok(Some(guard)),
             Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
-                thread::sleep(Duration::from_millis(1)); // back off, then retry
+                thread::sleep(Duration::from_millis(1)); // back off, retry
             }
             Err(TryLockError::WouldBlock) => return Ok(None),
             Err(TryLockError::Poisoned(e)) => return Err(e.to_string()),

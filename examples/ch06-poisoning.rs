@@ -6,41 +6,28 @@ use std::error::Error;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-/// Two balances that should always add up to 100.
-#[derive(Debug)]
-struct Accounts {
-    a: i64,
-    b: i64,
+/// Prints how to run this example, and exits with code 2.
+fn usage() -> ! {
+    eprintln!("usage: cargo run --example ch06-poisoning");
+    std::process::exit(2)
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    if let Some(arg) = std::env::args().nth(1) {
-        eprintln!("usage: cargo run --example ch06-poisoning");
-        eprintln!("unknown argument: {arg}");
-        std::process::exit(2);
+    if std::env::args().len() > 1 {
+        usage();
     }
-
-    // The default panic message also shows the OS thread id, which changes
-    // from run to run; this hook prints the same report without it.
-    std::panic::set_hook(Box::new(|info| {
-        let name = thread::current().name().unwrap_or("<unnamed>").to_owned();
-        let place = info.location().map(|l| l.to_string()).unwrap_or_default();
-        let message = info.payload_as_str().unwrap_or("(no message)");
-        eprintln!("thread '{name}' panicked at {place}:\n{message}");
-    }));
-
+    // ANCHOR: panic
     let accounts = Arc::new(Mutex::new(Accounts { a: 100, b: 0 }));
     println!("before: {:?}", *accounts.lock().map_err(|e| e.to_string())?);
-
-    // ANCHOR: panic
     let worker = thread::Builder::new()
         .name("transfer".into())
         .spawn({
             let accounts = Arc::clone(&accounts);
             move || {
-                let mut guard = accounts.lock().unwrap_or_else(|e| e.into_inner());
+                let mut guard =
+                    accounts.lock().unwrap_or_else(|e| e.into_inner());
                 guard.a -= 30; // the first half of a transfer ...
-                panic!("transfer interrupted halfway"); // ... and never the second
+                panic!("transfer interrupted"); // ... and never the second
             }
         })
         .map_err(|e| format!("could not spawn thread: {e}"))?;
@@ -66,3 +53,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     // ANCHOR_END: poisoned
     Ok(())
 }
+
+// ANCHOR: accounts
+/// Two balances that should always add up to 100.
+#[derive(Debug)]
+struct Accounts {
+    a: i64,
+    b: i64,
+}
+// ANCHOR_END: accounts

@@ -1,188 +1,115 @@
 //! Question: How do fork, exec and spawn differ when a process starts another?
 //!
 //! Run: cargo run --example ch09-fork-exec-spawn
-//!
+//! Needs: libc = "0.2" (Unix)
 //! Miri: not run, because it forks and starts child processes.
 
 use std::error::Error;
-use std::process::{Child, Command, ExitStatus};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-/// Hidden arguments: the roles of the copies of this program the parent starts.
-const ROLE_EXEC: &str = "--child-exec";
-const ROLE_AFTER_EXEC: &str = "--child-after-exec";
-const ROLE_SPAWNED: &str = "--child-spawned";
-const LIMIT: Duration = Duration::from_secs(1);
+/// Prints how to run this example, and exits with code 2.
+fn usage() -> ! {
+    eprintln!("usage: cargo run --example ch09-fork-exec-spawn");
+    std::process::exit(2)
+}
 
+// ANCHOR: roles
 fn main() -> Result<(), Box<dyn Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.as_slice() {
+    match std::env::args().skip(1).collect::<Vec<_>>().as_slice() {
         [] => parent(),
-        [role] if role == ROLE_EXEC => child_exec(),
-        [role, old_pid] if role == ROLE_AFTER_EXEC => child_after_exec(old_pid),
-        [role] if role == ROLE_SPAWNED => {
+        [role] if role == "exec" => exec_again(),
+        [role, old_pid] if role == "after-exec" => {
+            let pid = std::process::id();
+            println!("  pid {pid}: running main() again, with fresh memory");
             println!(
-                "  spawned child pid {}: a new process running a fresh program",
+                "  same pid as before exec: {}",
+                *old_pid == pid.to_string()
+            );
+            Ok(())
+        }
+        [role] if role == "spawned" => {
+            println!(
+                "  pid {}: a new process, a new program",
                 std::process::id()
             );
             Ok(())
         }
-        _ => {
-            eprintln!("usage: cargo run --example ch09-fork-exec-spawn");
-            std::process::exit(2);
-        }
+        _ => usage(),
     }
 }
+// ANCHOR_END: roles
 
+// ANCHOR: spawn
 fn parent() -> Result<(), Box<dyn Error>> {
-    println!("== 1. fork: copy this process ==");
+    println!("1. fork: copy this process");
     fork_copy()?;
-    println!();
-    println!("== 2. exec: replace the program, keep the process ==");
-    run_child(ROLE_EXEC)?;
-    println!();
-    println!("== 3. spawn: new process and new program in one call ==");
-    run_child(ROLE_SPAWNED)?;
+    let exe = std::env::current_exe()?;
+    println!("2. exec: the child replaces its program, keeps its pid");
+    let status = Command::new(&exe).arg("exec").status()?; // spawn, wait
+    println!("parent: child exited with success: {}", status.success());
+
+    println!("3. spawn: a new process and a new program in one call");
+    let status = Command::new(&exe).arg("spawned").status()?;
+    println!("parent: child exited with success: {}", status.success());
     Ok(())
 }
+// ANCHOR_END: spawn
 
 // ANCHOR: fork
 #[cfg(unix)]
 fn fork_copy() -> Result<(), Box<dyn Error>> {
-    // Only the main thread exists at this point, which makes fork safe here.
     let mut counter: i32 = 42;
-    // SAFETY: this process has a single thread, so no lock can be held by a
-    // thread that the child would lack. The child only does arithmetic on its
-    // own copy of `counter` and calls _exit, which is async-signal-safe.
+    // SAFETY: this process has one thread, so no lock can be held by a
+    // thread the child lacks; the child only does arithmetic on its own
+    // copy of `counter` and calls _exit, which is async-signal-safe.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
-        return Err(format!("fork failed: {}", std::io::Error::last_os_error()).into());
+        return Err(std::io::Error::last_os_error().into());
     }
     if pid == 0 {
-        // The child: same code, same variables, but its own copy of them.
-        counter += 1;
-        // SAFETY: _exit ends the child at once, without running the parent's
-        // atexit handlers or flushing buffers the child shares by copy.
+        counter += 1; // the child: same code, its own copy of `counter`
+        // SAFETY: _exit ends the child at once, without running atexit
+        // handlers or flushing buffers it holds copies of.
         unsafe { libc::_exit(counter) };
     }
-    // The parent: fork returned the child's pid.
-    println!("parent: fork returned the child's pid {pid} here, and 0 in the child");
-    let code = wait_pid(pid)?;
-    println!("parent: the child added 1 to its copy and exited with {code}");
+    let mut status = 0;
+    // SAFETY: `status` is a valid, writable c_int; pid is our own child.
+    if unsafe { libc::waitpid(pid, &mut status, 0) } != pid {
+        return Err(std::io::Error::last_os_error().into());
+    }
+    println!("parent: fork returned the child's pid {pid}, and 0 in it");
+    println!(
+        "parent: the child exited with {}",
+        libc::WEXITSTATUS(status)
+    );
     println!("parent: my own counter is still {counter}");
     Ok(())
 }
 // ANCHOR_END: fork
 
-/// waitpid with a deadline: poll with WNOHANG, kill the child if it is late.
-#[cfg(unix)]
-fn wait_pid(pid: libc::pid_t) -> Result<i32, Box<dyn Error>> {
-    let deadline = Instant::now() + LIMIT;
-    let mut status: libc::c_int = 0;
-    loop {
-        // SAFETY: `status` is a valid, writable c_int; pid is our own child.
-        let done = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-        if done == pid {
-            break;
-        }
-        if done < 0 {
-            return Err(format!("waitpid failed: {}", std::io::Error::last_os_error()).into());
-        }
-        if Instant::now() >= deadline {
-            // SAFETY: kill and a blocking waitpid on our own child, which
-            // SIGKILL ends at once, so the wait is short.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-                libc::waitpid(pid, &mut status, 0);
-            }
-            return Err("the forked child did not exit in time".into());
-        }
-        thread::sleep(Duration::from_millis(1));
-    }
-    if libc::WIFEXITED(status) {
-        Ok(libc::WEXITSTATUS(status))
-    } else {
-        Err("the forked child did not exit normally".into())
-    }
-}
-
 #[cfg(not(unix))]
 fn fork_copy() -> Result<(), Box<dyn Error>> {
-    println!("(this system has no fork: CreateProcess always starts a new program)");
+    println!("(Windows has no fork: CreateProcess starts a new program)");
     Ok(())
 }
 
 // ANCHOR: exec
 #[cfg(unix)]
-fn child_exec() -> Result<(), Box<dyn Error>> {
+fn exec_again() -> Result<(), Box<dyn Error>> {
     use std::os::unix::process::CommandExt;
     let pid = std::process::id();
-    println!("  child pid {pid}: calling exec to become a new program");
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find own program: {e}"))?;
-    // exec only returns if it failed; on success this program is gone.
+    println!("  pid {pid}: calling exec to become a new program");
+    let exe = std::env::current_exe()?;
+    // exec returns only if it failed; on success this program is gone.
     let err = Command::new(exe)
-        .arg(ROLE_AFTER_EXEC)
-        .arg(pid.to_string())
+        .args(["after-exec", &pid.to_string()])
         .exec();
     Err(format!("exec failed: {err}").into())
 }
 // ANCHOR_END: exec
 
 #[cfg(not(unix))]
-fn child_exec() -> Result<(), Box<dyn Error>> {
-    println!("  (this system has no exec: a process keeps the program it started with)");
+fn exec_again() -> Result<(), Box<dyn Error>> {
+    println!("  (Windows has no exec: a process keeps its first program)");
     Ok(())
-}
-
-fn child_after_exec(old_pid: &str) -> Result<(), Box<dyn Error>> {
-    let pid = std::process::id();
-    println!("  child pid {pid}: running again from main(), with fresh memory");
-    println!("  same pid as before exec: {}", old_pid == pid.to_string());
-    Ok(())
-}
-
-/// Kills and reaps the child if the parent leaves early, so no zombie stays.
-struct ChildGuard(Option<Child>);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-// ANCHOR: spawn
-fn run_child(role: &str) -> Result<(), Box<dyn Error>> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find own program: {e}"))?;
-    println!(
-        "parent pid {}: spawning a copy of this program",
-        std::process::id()
-    );
-    // spawn = fork + exec (or posix_spawn), done carefully inside std.
-    let child = Command::new(exe)
-        .arg(role)
-        .spawn()
-        .map_err(|e| format!("could not spawn child: {e}"))?;
-    let mut guard = ChildGuard(Some(child));
-    let status = wait_with_deadline(guard.0.as_mut().ok_or("no child")?, LIMIT)?;
-    guard.0 = None; // reaped: nothing left for the guard to do
-    println!("parent: child exited with success: {}", status.success());
-    Ok(())
-}
-// ANCHOR_END: spawn
-
-fn wait_with_deadline(child: &mut Child, limit: Duration) -> Result<ExitStatus, Box<dyn Error>> {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait()? {
-            return Ok(status);
-        }
-        if Instant::now() >= deadline {
-            return Err("the child did not exit in time".into());
-        }
-        thread::sleep(Duration::from_millis(2));
-    }
 }
