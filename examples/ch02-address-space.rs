@@ -134,6 +134,6 @@ fn describe(places: Vec<Place>) -> Result<(), Box<dyn Error>> {
     for p in &places {
         println!("  {:<14} {:<15} {:#14x}", p.kind, p.what, p.address);
     }
-    println!("Region names come from /proc/self/maps, which only Linux has.");
+    println!("Region names come from /proc/self/maps: Linux only.");
     Ok(())
 }

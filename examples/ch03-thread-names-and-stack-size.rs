@@ -62,7 +62,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let unnamed = thread::spawn(|| describe_me("unnamed")).join();
     unnamed.map_err(|_| "the unnamed thread panicked")?;
     if !cfg!(target_os = "linux") {
-        println!("Kernel names and ids come from /proc, which only Linux has.");
+        println!("This system has no /proc: no kernel names or ids.");
     }
     Ok(())
     // ANCHOR_END: builder

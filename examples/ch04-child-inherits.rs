@@ -121,9 +121,7 @@ fn child(parent_file: &str, parent_cwd: &str) -> Result<(), Box<dyn Error>> {
         let has_it = open_fds.iter().any(|p| p.as_os_str() == parent_file);
         println!("the parent's file is open here: {has_it}");
     } else {
-        println!(
-            "(open descriptors are listed in /proc, which only Linux has)"
-        );
+        println!("(this system has no /proc to list open descriptors in)");
     }
     Ok(())
 }

@@ -7,7 +7,7 @@
 
 use std::error::Error;
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
 
 /// Prints how to run this example, and exits with code 2.
 fn usage() -> ! {
@@ -15,7 +15,7 @@ fn usage() -> ! {
     std::process::exit(2)
 }
 
-// ANCHOR: listen
+// ANCHOR: start
 /// Kills and waits for the child if we return early, so it never outlives us.
 struct KillOnDrop(Child);
 
@@ -40,9 +40,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     match std::env::args().skip(1).collect::<Vec<_>>().as_slice() {
         [] if cfg!(unix) => parent(),
         [] => {
-            println!(
-                "std's UnixListener is Unix only: this does nothing here."
-            );
+            println!("std has Unix sockets on Unix only: nothing to do here.");
             Ok(())
         }
         [role, path] if role == "child" => child(path),
@@ -52,44 +50,49 @@ fn main() -> Result<(), Box<dyn Error>> {
 
 #[cfg(unix)]
 fn parent() -> Result<(), Box<dyn Error>> {
-    use std::os::unix::net::UnixListener;
     let pid = std::process::id();
     // The socket has a name in the file system; the pid makes it unique.
     let name = format!("ch05-unix-socket-{pid}.sock");
     let socket = SocketFile(std::env::temp_dir().join(name));
-    let listener = UnixListener::bind(&socket.0)?;
-    println!("parent pid {pid} listens on a socket file named after its pid");
-    let exe = std::env::current_exe()?;
-    let mut child =
-        KillOnDrop(Command::new(exe).arg("child").arg(&socket.0).spawn()?);
-    // ANCHOR_END: listen
-    // ANCHOR: accept
-    let (mut stream, _) = listener.accept()?; // blocks until it connects
-    let mut request = String::new();
-    BufReader::new(&stream).read_line(&mut request)?;
-    println!("parent got: {}", request.trim_end());
-    writeln!(
-        stream,
-        "hello child pid {}, from parent pid {pid}",
-        child.0.id()
-    )?;
+    let mut command = Command::new(std::env::current_exe()?);
+    command.arg("child").arg(&socket.0).stdout(Stdio::piped());
+    let mut child = KillOnDrop(command.spawn()?);
+    // ANCHOR_END: start
+    // ANCHOR: connect
+    // The child says "listening" once it can take a connection. If it dies
+    // first, its end of the pipe closes and we read end of file instead.
+    let mut ready = String::new();
+    let pipe = child.0.stdout.take().ok_or("no stdout pipe")?;
+    BufReader::new(pipe).read_line(&mut ready)?;
+    if ready != "listening\n" {
+        return Err("the child ended before it listened".into());
+    }
+    let child_pid = child.0.id();
+    println!(
+        "parent pid {pid}: child pid {child_pid} listens on a socket file"
+    );
+    let mut stream = std::os::unix::net::UnixStream::connect(&socket.0)?;
+    let request = format!("hello from parent pid {pid}");
+    writeln!(stream, "{request}")?;
+    println!("parent sent: {request}");
+    let mut reply = String::new();
+    BufReader::new(&stream).read_line(&mut reply)?; // "" if the child died
+    println!("parent got:  {}", reply.trim_end());
     println!("child {}", child.0.wait()?);
     Ok(())
 }
-// ANCHOR_END: accept
+// ANCHOR_END: connect
 
 // ANCHOR: child
 #[cfg(unix)]
 fn child(path: &str) -> Result<(), Box<dyn Error>> {
-    let mut stream = std::os::unix::net::UnixStream::connect(path)?;
-    writeln!(
-        stream,
-        "hello parent, this is child pid {}",
-        std::process::id()
-    )?;
-    let mut reply = String::new();
-    BufReader::new(&stream).read_line(&mut reply)?;
-    println!("child got:  {}", reply.trim_end());
+    let listener = std::os::unix::net::UnixListener::bind(path)?;
+    println!("listening"); // stdout is the parent's pipe
+    let (mut stream, _) = listener.accept()?; // the parent is on its way
+    let mut request = String::new();
+    BufReader::new(&stream).read_line(&mut request)?;
+    let pid = std::process::id();
+    writeln!(stream, "child pid {pid} read {:?}", request.trim_end())?;
     Ok(())
 }
 // ANCHOR_END: child
