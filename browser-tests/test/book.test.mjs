@@ -589,6 +589,29 @@ describe('the drill page', () => {
   });
 });
 
+describe('the PDF', () => {
+  it('of the print page holds every chapter, and the introduction links to it', { timeout: TEST_TIMEOUT }, async () => {
+    const { printPdf, outlineTitles } = await import('../tools/print-pdf.mjs');
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tvp-pdf-'));
+    try {
+      const pdf = await printPdf(BOOK_DIR, path.join(dir, 'book.pdf'));
+      console.log(`    PDF: ${pdf.length} B`);
+      const titles = outlineTitles(pdf).map((t) => t.trim());
+      const chapters = CHAPTERS.map((f) => {
+        const m = /<h1[^>]*>([\s\S]*?)<\/h1>/.exec(mainHtml(f));
+        return m ? stripTags(m[1]) : `(${f} has no h1)`;
+      });
+      const missing = chapters.filter((c) => !titles.includes(c));
+      assert.deepEqual(missing, [], `chapters missing from the PDF's outline; it has: ${titles.join(' | ')}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    assert.match(mainHtml('introduction.html'), /href="[^"]*thread-vs-process\.pdf"/, 'the introduction does not link to the PDF');
+  });
+});
+
 describe('the 404 page', () => {
   it('helps a reader who followed a broken link back into the book', { timeout: TEST_TIMEOUT }, async () => {
     await withPage('404-links', 'no/such/chapter.html', { expectStatus: 404 }, async (v) => {

@@ -188,7 +188,15 @@ function merge({ job, minText, light: lightText, dark: darkSvg }) {
   light.setAttribute('style', `max-width:${Math.ceil(width)}px;--diagram-min-width:${minWidth}px`);
   light.setAttribute('class', 'diagram');
   holder.remove();
-  // Two decimals are a hundredth of a pixel: enough.
-  const svg = new XMLSerializer().serializeToString(light).replace(/(\d\.\d\d)\d+/g, '$1').replace(/\n/g, ' ');
+  // One decimal is a tenth of a CSS pixel: enough.
+  // Mermaid repeats itself: defaults on every word of every label, empty
+  // styles, class names twice over. Those go, as bytes every reader pays.
+  for (const el of light.querySelectorAll('*')) {
+    for (const a of ['font-weight', 'font-style']) if (el.getAttribute(a) === 'normal') el.removeAttribute(a);
+    if (el.getAttribute('style') === '') el.removeAttribute('style');
+    const cls = el.getAttribute('class');
+    if (cls) el.setAttribute('class', [...new Set(cls.split(/\s+/).filter(Boolean))].join(' '));
+  }
+  const svg = new XMLSerializer().serializeToString(light).replace(/(\d\.\d)\d+/g, '$1').replace(/\n/g, ' ');
   return { svg, width, minWidth };
 }

@@ -303,7 +303,8 @@ pub fn build(root: &Path, dest: &Path) -> Result<Vec<String>, String> {
         // the same name, in the same place in mdBook's order.
         book.with_preprocessor(crate::preprocess::ThreadVsProcess);
         book.build().map_err(|e| format!("{e:#}"))?;
-        crate::search::slim(dest).map(|_| ())
+        crate::search::slim(dest)?;
+        crate::search::lazy_search_scripts(dest).map(|_| ())
     });
     let warnings = kept.lock().expect("warnings").clone();
     match result {

@@ -158,3 +158,87 @@ pub fn slim(site: &Path) -> Result<(usize, usize), String> {
     std::fs::write(&file, &out).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
     Ok((text.len(), out.len()))
 }
+
+/// What replaces mdBook's three search scripts in every page: a loader that
+/// fetches them when the reader first opens search (the button, or the `s`
+/// and `/` keys), or at once when the address asks to search or to mark
+/// search hits. %SRCS% becomes the scripts' addresses, as the page wrote them.
+const LOADER: &str = r#"<script>
+// mdBook's search scripts (55 KB) load when the reader first opens search:
+// see xtask/src/search.rs.
+(() => {
+    const srcs = %SRCS%;
+    let loading = null;
+    const load = () => loading ??= srcs.reduce((p, src) => p.then(() => new Promise((ok, fail) => {
+        const s = document.createElement('script');
+        s.src = src;
+        s.onload = ok;
+        s.onerror = () => fail(new Error('cannot load ' + src));
+        document.head.append(s);
+    })), Promise.resolve()).catch((e) => console.error(e.message));
+    if (/[?&](search|highlight)=/.test(location.search)) {
+        load();
+        return;
+    }
+    const toggle = document.getElementById('mdbook-search-toggle');
+    if (!toggle) return;
+    const open = () => load().then(() => toggle.click());
+    const onClick = (e) => {
+        e.preventDefault();
+        e.stopImmediatePropagation();
+        toggle.removeEventListener('click', onClick, true);
+        document.removeEventListener('keydown', onKey);
+        open();
+    };
+    const onKey = (e) => {
+        if (e.altKey || e.ctrlKey || e.metaKey || (e.key !== 's' && e.key !== '/')) return;
+        if (e.target instanceof Element && e.target.closest('input, textarea, select, [contenteditable]')) return;
+        e.preventDefault();
+        toggle.removeEventListener('click', onClick, true);
+        document.removeEventListener('keydown', onKey);
+        open();
+    };
+    toggle.addEventListener('click', onClick, true);
+    document.addEventListener('keydown', onKey);
+})();
+</script>"#;
+
+/// Every `.html` file under `dir`.
+fn html_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            html_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "html") {
+            out.push(p);
+        }
+    }
+}
+
+/// In every page of `site`, replaces the `<script>` tags of elasticlunr,
+/// mark and searcher with [`LOADER`]. Returns how many pages changed.
+pub fn lazy_search_scripts(site: &Path) -> Result<usize, String> {
+    let tags = Regex::new(
+        r#"<script src="([^"]*elasticlunr[^"]*\.js)"></script>\s*<script src="([^"]*mark[^"]*\.js)"></script>\s*<script src="([^"]*searcher[^"]*\.js)"></script>"#,
+    )
+    .expect("regex");
+    let mut files = Vec::new();
+    html_files(site, &mut files);
+    let mut changed = 0;
+    for f in files {
+        let html =
+            std::fs::read_to_string(&f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
+        let Some(c) = tags.captures(&html) else {
+            continue;
+        };
+        let srcs = serde_json::to_string(&[&c[1], &c[2], &c[3]]).expect("JSON");
+        let out = tags.replace(&html, regex::NoExpand(&LOADER.replace("%SRCS%", &srcs)));
+        std::fs::write(&f, out.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", f.display()))?;
+        changed += 1;
+    }
+    Ok(changed)
+}
