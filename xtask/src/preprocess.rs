@@ -207,9 +207,15 @@ pub fn drawing_file(diagram: &Diagram, svg: &str) -> String {
 
 /// The page with each mermaid block replaced by its drawing, inline.
 fn inline_diagrams(root: &Path, page: &str, text: &str) -> std::result::Result<String, String> {
-    let found = diagrams(page, text);
+    let mut found = diagrams(page, text);
     if found.is_empty() {
         return Ok(text.to_string());
+    }
+    // mdBook has expanded the page's includes: name the lines of the file.
+    if let Ok(source) = std::fs::read_to_string(root.join("src").join(page)) {
+        for (d, s) in found.iter_mut().zip(diagrams(page, &source)) {
+            d.line = s.line;
+        }
     }
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
