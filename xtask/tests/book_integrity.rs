@@ -2,7 +2,7 @@
 //! uses: every include lands on a real file and anchor, every program is
 //! shown somewhere, no Rust is written inline, links resolve, SUMMARY.md and
 //! `src/` agree, every diagram has a text alternative, and the whole book
-//! builds with mdBook and the mermaid preprocessor without a warning.
+//! builds with mdBook and the book's preprocessor without a warning.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
