@@ -42,7 +42,9 @@ fn main() -> ExitCode {
         Some("build") => build(&root, &args[1..]),
         Some("outputs") => record_outputs(&root, &args[1..]),
         Some("diagrams") if args.len() == 1 => draw_diagrams(&root),
-        Some("preprocessor") => xtask::preprocess::main_protocol(&args[1..]).map_err(Failure::from),
+        Some("preprocessor") if args.len() == 1 || (args.len() == 3 && args[1] == "supports") => {
+            xtask::preprocess::main_protocol(&args[1..]).map_err(Failure::from)
+        }
         Some("chart") if args.len() == 1 => xtask::chart::write(&root).map_err(Failure::from),
         Some("install-tools") if args.len() == 1 => install_tools(&root).map(|bin| {
             println!("{}", bin.display());

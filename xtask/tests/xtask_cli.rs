@@ -16,7 +16,7 @@ fn xtask(args: &[&str]) -> (Option<i32>, String) {
 
 #[test]
 fn unknown_commands_and_bad_flags_print_the_usage_and_exit_2() {
-    let bad: [&[&str]; 9] = [
+    let bad: [&[&str]; 11] = [
         &[],
         &["bogus"],
         &["serve-the-book"],
@@ -26,6 +26,8 @@ fn unknown_commands_and_bad_flags_print_the_usage_and_exit_2() {
         &["miri", "--recrod"],
         &["stress", "many"],
         &["chart", "--svg"],
+        &["diagrams", "--all"],
+        &["preprocessor", "html"],
     ];
     for args in bad {
         let (code, stderr) = xtask(args);
