@@ -150,25 +150,24 @@ export function diagramReport() {
   };
   const SHAPES = 'rect, circle, ellipse, polygon, path, polyline';
 
-  return Array.from(document.querySelectorAll('pre.mermaid')).map((pre, index) => {
-    const source = pre.dataset.mermaidSource ?? pre.textContent;
-    const accTitle = /^\s*accTitle\s*:\s*(.+)$/m.exec(source)?.[1].trim() ?? null;
-    const accDescr = /^\s*accDescr\s*:\s*(.+)$/m.exec(source)?.[1].trim() ?? null;
-    const svg = pre.querySelector('svg');
+  return Array.from(document.querySelectorAll('figure.diagram')).map((pre, index) => {
+    const svg = pre.querySelector(':scope > svg');
     const out = {
       index,
-      error: pre.hasAttribute('data-mermaid-error'),
-      mermaidTheme: pre.dataset.mermaidTheme ?? null,
       drawn: !!svg,
       kind: svg?.getAttribute('aria-roledescription') ?? null,
-      accTitle,
-      accDescr,
       svgTitle: null,
       svgDesc: null,
       labelledBy: null,
       describedBy: null,
       role: svg?.getAttribute('role') ?? null,
       labels: [],
+      // The smallest text as drawn (font size times the SVG's scale), and
+      // how wide the box is against what it holds.
+      smallestText: null,
+      smallestLabel: null,
+      boxWidth: pre.getBoundingClientRect().width,
+      scrollsSideways: pre.scrollWidth > pre.clientWidth + 1,
     };
     if (!svg) return out;
     const byId = (ids) =>
@@ -198,6 +197,12 @@ export function diagramReport() {
       if (box.width === 0 || box.height === 0) continue;
       const cs = getComputedStyle(t);
       if (cs.visibility !== 'visible' || cs.display === 'none') continue;
+      const scale = t instanceof SVGGraphicsElement ? Math.hypot(t.getScreenCTM()?.a ?? 1, t.getScreenCTM()?.b ?? 0) : 1;
+      const drawnPx = parseFloat(cs.fontSize) * scale;
+      if (out.smallestText === null || drawnPx < out.smallestText) {
+        out.smallestText = Math.round(drawnPx * 10) / 10;
+        out.smallestLabel = text.slice(0, 40);
+      }
       const isSvgText = t instanceof SVGElement;
       const fgRaw = parse(isSvgText ? cs.fill : cs.color);
       if (!fgRaw) continue;

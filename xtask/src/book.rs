@@ -1,6 +1,7 @@
 //! The book as mdBook sees it: chapters read with mdBook's own Markdown parser
 //! (`mdbook_markdown::new_cmark_parser`, pulldown-cmark underneath), and the
-//! site built in-process with `mdbook-driver` and the mermaid preprocessor.
+//! site built in-process with `mdbook-driver` and the book's preprocessor
+//! ([`crate::preprocess`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
@@ -311,7 +312,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for KeepWarnings {
     }
 }
 
-/// Builds the site into `dest` with mdBook and the mermaid preprocessor as
+/// Builds the site into `dest` with mdBook and the book's preprocessor as
 /// libraries. Returns the warnings mdBook logged (a good build has none).
 pub fn build(root: &Path, dest: &Path) -> Result<Vec<String>, String> {
     use tracing_subscriber::layer::SubscriberExt;
@@ -322,10 +323,13 @@ pub fn build(root: &Path, dest: &Path) -> Result<Vec<String>, String> {
         let mut book =
             mdbook_driver::MDBook::load(root).map_err(|e| format!("{e:#}"))?;
         book.config.build.build_dir = dest.to_path_buf();
-        // book.toml names `mdbook-mermaid` as a command for `mdbook serve`;
-        // here the same preprocessor runs in-process under the same name.
-        book.with_preprocessor(mdbook_mermaid::Mermaid);
-        book.build().map_err(|e| format!("{e:#}"))
+        // book.toml names our preprocessor as a command (`cargo run ...`) for
+        // a plain `mdbook build`; here the same code runs in-process, under
+        // the same name, in the same place in mdBook's order.
+        book.with_preprocessor(crate::preprocess::ThreadVsProcess);
+        book.build().map_err(|e| format!("{e:#}"))?;
+        crate::search::slim(dest)?;
+        crate::search::lazy_search_scripts(dest).map(|_| ())
     });
     let warnings = kept.lock().expect("warnings").clone();
     match result {

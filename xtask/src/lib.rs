@@ -3,8 +3,10 @@
 //!
 //! - [`tools`]: the pinned mdBook versions, read from the workspace `Cargo.toml`.
 //! - [`book`]: reading chapters with mdBook's own Markdown parser, and building
-//!   the site in-process with `mdbook-driver` and the mermaid preprocessor.
+//!   the site in-process with `mdbook-driver` and our preprocessor.
 //! - [`bundle`]: the examples as a standalone Cargo project, zipped.
+//! - [`preprocess`]: the book's preprocessor: diagrams drawn at build time
+//!   (inline SVG), and the drill page of every self-check question.
 //! - [`chart`]: the cost chapter's reference data, drawn as a chart and tables.
 //! - [`outputs`]: recorded runs of the examples, running them, and the masks.
 //! - [`compile_fail`]: programs that must not compile, and their messages.
@@ -19,7 +21,9 @@ pub mod compile_fail;
 pub mod examples;
 pub mod miri;
 pub mod outputs;
+pub mod preprocess;
 pub mod procs;
+pub mod search;
 pub mod tools;
 
 use std::path::{Path, PathBuf};

@@ -12,7 +12,7 @@ usage: cargo xtask <command> [options]
 
 commands:
   serve [FLAGS]      serve the book with live reload at http://localhost:3000
-                     (installs the pinned mdbook and mdbook-mermaid into .tools/
+                     (installs the pinned mdbook into .tools/
                      on its first run; FLAGS such as --port 3001 or --open are
                      passed to `mdbook serve`)
   build [--dest DIR] build the static site into book/ (or DIR), in-process,
@@ -25,7 +25,11 @@ commands:
                      names exactly the crates the examples' headers need)
   chart              redraw src/img/cost-chart.svg, data/cost-table.md and
                      data/cost-summary.md from data/cost-reference.csv
-  install-tools      install the pinned mdbook and mdbook-mermaid into .tools/
+  diagrams           draw every ```mermaid block of the chapters with Mermaid
+                     in headless Chromium (/usr/bin/chromium, or CHROMIUM)
+                     into diagrams/NAME.svg, which the build inlines
+  preprocessor       the book's mdBook preprocessor (book.toml runs it)
+  install-tools      install the pinned mdbook into .tools/
   miri [--record]    run the examples that use unsafe or atomics under Miri
                      (the nightly pinned in Cargo.toml, installed if missing)
                      and compare with examples/outputs/*.miri.txt
@@ -42,6 +46,13 @@ fn main() -> ExitCode {
         Some("build") => build(&root, &args[1..]),
         Some("outputs") => record_outputs(&root, &args[1..]),
         Some("bundle") if args.len() == 1 => bundle(&root),
+        Some("diagrams") if args.len() == 1 => draw_diagrams(&root),
+        Some("preprocessor")
+            if args.len() == 1
+                || (args.len() == 3 && args[1] == "supports") =>
+        {
+            xtask::preprocess::main_protocol(&args[1..]).map_err(Failure::from)
+        }
         Some("chart") if args.len() == 1 => {
             xtask::chart::write(&root).map_err(Failure::from)
         }
@@ -152,7 +163,7 @@ fn install_tools(root: &Path) -> Result<PathBuf, Failure> {
 
 fn serve(root: &Path, flags: &[String]) -> Result<(), Failure> {
     let bin_dir = install_tools(root)?;
-    // book.toml runs the preprocessor as `mdbook-mermaid`: put ours first on PATH.
+    // Our tools first on PATH.
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut dirs = vec![bin_dir.clone()];
     dirs.extend(std::env::split_paths(&path));
@@ -201,6 +212,87 @@ fn build(root: &Path, args: &[String]) -> Result<(), Failure> {
         dest.display(),
         xtask::bundle::SITE_NAME
     );
+    Ok(())
+}
+
+/// `browser-tests/` with its node modules installed (`npm ci`, first run).
+fn browser_tests_dir(root: &Path) -> Result<PathBuf, Failure> {
+    let dir = root.join("browser-tests");
+    if !dir.join("node_modules/playwright-core").is_dir() {
+        let status = Command::new("npm")
+            .current_dir(&dir)
+            .args(["ci", "--omit=dev", "--no-audit", "--no-fund"])
+            .status()
+            .map_err(|e| format!("cannot run npm (is Node.js installed?): {e}"))?;
+        if !status.success() {
+            return Err(Failure::Failed(format!(
+                "npm ci in browser-tests/ failed ({status})"
+            )));
+        }
+    }
+    Ok(dir)
+}
+
+/// Draws every diagram with Mermaid in Chromium and writes diagrams/*.svg,
+/// removing drawings no diagram has any more.
+fn draw_diagrams(root: &Path) -> Result<(), Failure> {
+    use xtask::preprocess::{DIAGRAM_DIR, diagrams, drawing_file};
+    let mut all = Vec::new();
+    for page in xtask::book::pages(root)? {
+        all.extend(diagrams(&page.rel, &page.text));
+    }
+    let jobs: Vec<serde_json::Value> = all
+        .iter()
+        .map(|d| serde_json::json!({ "name": d.name, "where": d.place(), "source": d.source }))
+        .collect();
+    let dir = browser_tests_dir(root)?;
+    let job_file = std::env::temp_dir().join(format!("tvp-diagrams-{}.json", std::process::id()));
+    std::fs::write(&job_file, serde_json::to_string(&jobs).expect("JSON"))
+        .map_err(|e| format!("cannot write {}: {e}", job_file.display()))?;
+    let out = Command::new("node")
+        .current_dir(&dir)
+        .arg("tools/draw-diagrams.mjs")
+        .arg(&job_file)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run node: {e}"));
+    let _ = std::fs::remove_file(&job_file);
+    let out = out?;
+    if !out.status.success() {
+        return Err(Failure::Failed(format!(
+            "drawing the diagrams failed ({}); nothing written",
+            out.status
+        )));
+    }
+    let drawn: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("draw-diagrams.mjs printed no JSON list: {e}"))?;
+    let target = root.join(DIAGRAM_DIR);
+    std::fs::create_dir_all(&target)
+        .map_err(|e| format!("cannot create {}: {e}", target.display()))?;
+    let mut kept = Vec::new();
+    for (d, result) in all.iter().zip(&drawn) {
+        let svg = result["svg"]
+            .as_str()
+            .ok_or_else(|| format!("{}: no SVG came back", d.place()))?;
+        let path = d.svg_path(root);
+        std::fs::write(&path, drawing_file(d, svg))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        println!(
+            "drew {} ({}): {} px wide, at least {} px on a narrow screen",
+            path.strip_prefix(root).unwrap_or(&path).display(),
+            d.place(),
+            result["width"].as_f64().unwrap_or(0.0).round(),
+            result["minWidth"]
+        );
+        kept.push(path);
+    }
+    for stale in xtask::files_with_suffix(&target, ".svg") {
+        if !kept.contains(&stale) {
+            std::fs::remove_file(&stale)
+                .map_err(|e| format!("cannot remove {}: {e}", stale.display()))?;
+            println!("removed {} (no such diagram any more)", stale.display());
+        }
+    }
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //! uses: every include lands on a real file and anchor, every program is
 //! shown somewhere, no Rust is written inline, links resolve, SUMMARY.md and
 //! `src/` agree, every diagram has a text alternative, and the whole book
-//! builds with mdBook and the mermaid preprocessor without a warning.
+//! builds with mdBook and the book's preprocessor without a warning.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -335,7 +335,8 @@ fn the_book_builds_without_warnings() {
         "mdBook warned while building the book (a broken include is only a warning to mdBook):\n  {}",
         warnings.join("\n  ")
     );
-    // Each chapter became a page, and the mermaid preprocessor ran.
+    // Each chapter became a page, its diagrams inline SVG, and the drill
+    // page holds every self-check question.
     let entries = book::summary_entries(&b.root).expect("SUMMARY.md");
     let mut failures = Vec::new();
     for e in &entries {
@@ -358,10 +359,36 @@ fn the_book_builds_without_warnings() {
                     .count()
             })
             .unwrap_or(0);
-        let rendered = html.matches("<pre class=\"mermaid\">").count();
+        let rendered = html.matches("<figure class=\"diagram\"><svg").count();
         if rendered != diagrams {
-            failures.push(format!("src/{e}: {diagrams} diagrams in the source, {rendered} handed to Mermaid in the page"));
+            failures.push(format!(
+                "src/{e}: {diagrams} diagrams in the source, {rendered} drawn as SVG in the page"
+            ));
         }
+        if html.contains("mermaid.min.js") || html.contains("class=\"mermaid\"") {
+            failures.push(format!(
+                "src/{e}: the page still hands a diagram to Mermaid"
+            ));
+        }
+    }
+    // Counted here from the sources, not with the preprocessor's parser.
+    let questions: usize = b
+        .pages
+        .iter()
+        .filter(|p| p.rel.starts_with("ch"))
+        .filter_map(|p| p.text.split_once("\n## Self-check"))
+        .map(|(_, check)| {
+            let check = check.split("\n## ").next().unwrap_or_default();
+            check.matches("<details>").count()
+        })
+        .sum();
+    let drill = html_of(&dest, xtask::preprocess::DRILL_PAGE);
+    let cards = drill.matches("class=\"drill-card\"").count();
+    if cards != questions {
+        failures.push(format!(
+            "src/{}: the drill page has {cards} questions, the chapters' self-checks {questions}",
+            xtask::preprocess::DRILL_PAGE
+        ));
     }
     let _ = std::fs::remove_dir_all(&dest);
     fail_if_any("pages built wrong", failures);

@@ -30,13 +30,11 @@ fn mdbook_libraries_match_the_pinned_tools() {
     let lock =
         std::fs::read_to_string(root.join("Cargo.lock")).expect("Cargo.lock");
     let mdbook = tools::version_of(&root, "mdbook").expect("pinned mdbook");
-    let mermaid = tools::version_of(&root, "mdbook-mermaid")
-        .expect("pinned mdbook-mermaid");
     for (crate_name, pinned) in [
         ("mdbook-driver", &mdbook),
         ("mdbook-html", &mdbook),
         ("mdbook-markdown", &mdbook),
-        ("mdbook-mermaid", &mermaid),
+        ("mdbook-preprocessor", &mdbook),
     ] {
         let locked = locked_versions(&lock, crate_name);
         assert_eq!(
@@ -46,6 +44,16 @@ fn mdbook_libraries_match_the_pinned_tools() {
              the tests would check a different mdBook than readers serve"
         );
     }
+    // Diagrams are drawn by `cargo xtask diagrams` and inlined by our own
+    // preprocessor: no Mermaid preprocessor is linked, pinned or installed.
+    assert!(
+        locked_versions(&lock, "mdbook-mermaid").is_empty(),
+        "Cargo.lock still has mdbook-mermaid"
+    );
+    assert!(
+        tools::version_of(&root, "mdbook-mermaid").is_err(),
+        "[workspace.metadata.tools] still pins mdbook-mermaid"
+    );
 }
 
 #[test]

@@ -16,7 +16,7 @@ fn xtask(args: &[&str]) -> (Option<i32>, String) {
 
 #[test]
 fn unknown_commands_and_bad_flags_print_the_usage_and_exit_2() {
-    let bad: [&[&str]; 10] = [
+    let bad: [&[&str]; 12] = [
         &[],
         &["bogus"],
         &["serve-the-book"],
@@ -27,6 +27,8 @@ fn unknown_commands_and_bad_flags_print_the_usage_and_exit_2() {
         &["stress", "many"],
         &["chart", "--svg"],
         &["bundle", "--zip"],
+        &["diagrams", "--all"],
+        &["preprocessor", "html"],
     ];
     let mut failures = Vec::new();
     for args in bad {

@@ -1,0 +1,244 @@
+//! A smaller search index: mdBook indexes every text of a page, so the
+//! whole example files its pages embed (hidden lines included, for the run
+//! buttons), the recorded runs and the diagrams' labels made up most of the
+//! index (1.39 MB for a 30,000-word book). Nobody searches the book for a
+//! line of a program's output; they search for the words of its prose.
+//!
+//! After mdBook has written the site, [`slim`] builds the index again from
+//! the same pages, section by section as mdBook splits them (headings up to
+//! `<h3>`), with the same tokenizer and options, but with the text of code
+//! blocks (`<pre>`) and diagrams (`<figure class="diagram">`) left out.
+//! Inline `code` in sentences stays searchable. Titles and breadcrumbs are
+//! mdBook's own.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use elasticlunr::IndexBuilder;
+use regex::Regex;
+
+const MAX_WORD_LENGTH_TO_INDEX: usize = 80;
+
+/// mdBook's tokenizer (mdbook-html's search.rs).
+fn tokenize(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_whitespace() || c == '-')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| s.len() <= MAX_WORD_LENGTH_TO_INDEX)
+        .collect()
+}
+
+fn decode(s: &str) -> String {
+    let numeric = Regex::new(r"&#(x[0-9a-fA-F]+|[0-9]+);").expect("regex");
+    let s = numeric.replace_all(s, |c: &regex::Captures| {
+        let n = &c[1];
+        let code = match n.strip_prefix('x') {
+            Some(hex) => u32::from_str_radix(hex, 16).ok(),
+            None => n.parse().ok(),
+        };
+        code.and_then(char::from_u32)
+            .map(String::from)
+            .unwrap_or_default()
+    });
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+}
+
+/// The prose of each section of a built page, keyed by the heading's id.
+fn sections(html: &str) -> HashMap<String, String> {
+    let main = html
+        .split_once("<main>")
+        .and_then(|(_, m)| m.split_once("</main>"))
+        .map_or("", |(m, _)| m);
+    let drop = Regex::new(
+        r#"(?s)<pre[\s>].*?</pre>|<figure class="diagram">.*?</figure>|<script[\s>].*?</script>|<style[\s>].*?</style>"#,
+    )
+    .expect("regex");
+    let main = drop.replace_all(main, " ");
+    let heading = Regex::new(r#"(?s)<h[1-3] id="([^"]+)"[^>]*>.*?</h[1-3]>"#).expect("regex");
+    let tag = Regex::new(r"<[^>]*>").expect("regex");
+    let mut out = HashMap::new();
+    let marks: Vec<(String, usize, usize)> = heading
+        .captures_iter(&main)
+        .map(|c| {
+            let m = c.get(0).expect("match");
+            (c[1].to_string(), m.start(), m.end())
+        })
+        .collect();
+    for (i, (id, _, end)) in marks.iter().enumerate() {
+        let stop = marks.get(i + 1).map_or(main.len(), |m| m.1);
+        let text = tag.replace_all(&main[*end..stop], " ");
+        out.insert(id.clone(), decode(&text));
+    }
+    out
+}
+
+/// Rewrites the site's `searchindex-*.js` in `site`; returns its size
+/// before and after, in bytes.
+pub fn slim(site: &Path) -> Result<(usize, usize), String> {
+    let file = crate::files_with_suffix(site, ".js")
+        .into_iter()
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("searchindex"))
+        })
+        .ok_or_else(|| format!("no searchindex*.js in {}", site.display()))?;
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let prefix = "window.search = Object.assign(window.search, JSON.parse('";
+    let suffix = "'));";
+    let json = text
+        .strip_prefix(prefix)
+        .and_then(|t| t.trim_end().strip_suffix(suffix))
+        .ok_or_else(|| {
+            format!(
+                "{} is not the search index mdBook 0.5 writes",
+                file.display()
+            )
+        })?;
+    // mdBook put a backslash before every `\\` and `'`: take them away.
+    let mut unescaped = String::with_capacity(json.len());
+    let mut chars = json.chars();
+    while let Some(c) = chars.next() {
+        unescaped.push(if c == '\\' {
+            chars.next().unwrap_or(c)
+        } else {
+            c
+        });
+    }
+    let json = unescaped;
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&json).map_err(|e| format!("{}: {e}", file.display()))?;
+    let urls: Vec<String> = doc["doc_urls"]
+        .as_array()
+        .ok_or("the search index has no doc_urls")?
+        .iter()
+        .map(|u| u.as_str().unwrap_or_default().to_string())
+        .collect();
+    let store = doc["index"]["documentStore"]["docs"].clone();
+
+    let mut pages: HashMap<String, HashMap<String, String>> = HashMap::new();
+    let mut index = IndexBuilder::new()
+        .add_field_with_tokenizer("title", Box::new(tokenize))
+        .add_field_with_tokenizer("body", Box::new(tokenize))
+        .add_field_with_tokenizer("breadcrumbs", Box::new(tokenize))
+        .build();
+    let ws = Regex::new(r"\s\s+").expect("regex");
+    for (i, url) in urls.iter().enumerate() {
+        let (page, id) = url.split_once('#').unwrap_or((url, ""));
+        if !pages.contains_key(page) {
+            let path = site.join(page);
+            let html = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            pages.insert(page.to_string(), sections(&html));
+        }
+        let stored = &store[i.to_string()];
+        let field = |f: &str| stored[f].as_str().unwrap_or_default().to_string();
+        let body = pages[page]
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| field("body"));
+        let items = [field("title"), body, field("breadcrumbs")];
+        index.add_doc(
+            &i.to_string(),
+            items
+                .iter()
+                .map(|x| ws.replace_all(x.trim(), " ").into_owned()),
+        );
+    }
+    doc["index"] = serde_json::to_value(&index).map_err(|e| format!("search index: {e}"))?;
+    let json = serde_json::to_string(&doc).map_err(|e| format!("search index: {e}"))?;
+    let out = format!(
+        "{prefix}{}{suffix}",
+        json.replace('\\', "\\\\").replace('\'', "\\'")
+    );
+    std::fs::write(&file, &out).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    Ok((text.len(), out.len()))
+}
+
+/// What replaces mdBook's three search scripts in every page: a loader that
+/// fetches them when the reader first opens search (the button, or the `s`
+/// and `/` keys), or at once when the address asks to search or to mark
+/// search hits. %SRCS% becomes the scripts' addresses, as the page wrote them.
+const LOADER: &str = r#"<script>
+// mdBook's search scripts (55 KB) load when the reader first opens search:
+// see xtask/src/search.rs.
+(() => {
+    const srcs = %SRCS%;
+    let loading = null;
+    const load = () => loading ??= srcs.reduce((p, src) => p.then(() => new Promise((ok, fail) => {
+        const s = document.createElement('script');
+        s.src = src;
+        s.onload = ok;
+        s.onerror = () => fail(new Error('cannot load ' + src));
+        document.head.append(s);
+    })), Promise.resolve()).catch((e) => console.error(e.message));
+    if (/[?&](search|highlight)=/.test(location.search)) {
+        load();
+        return;
+    }
+    const toggle = document.getElementById('mdbook-search-toggle');
+    if (!toggle) return;
+    const open = () => load().then(() => toggle.click());
+    const onClick = (e) => {
+        e.preventDefault();
+        e.stopImmediatePropagation();
+        toggle.removeEventListener('click', onClick, true);
+        document.removeEventListener('keydown', onKey);
+        open();
+    };
+    const onKey = (e) => {
+        if (e.altKey || e.ctrlKey || e.metaKey || (e.key !== 's' && e.key !== '/')) return;
+        if (e.target instanceof Element && e.target.closest('input, textarea, select, [contenteditable]')) return;
+        e.preventDefault();
+        toggle.removeEventListener('click', onClick, true);
+        document.removeEventListener('keydown', onKey);
+        open();
+    };
+    toggle.addEventListener('click', onClick, true);
+    document.addEventListener('keydown', onKey);
+})();
+</script>"#;
+
+/// Every `.html` file under `dir`.
+fn html_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            html_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "html") {
+            out.push(p);
+        }
+    }
+}
+
+/// In every page of `site`, replaces the `<script>` tags of elasticlunr,
+/// mark and searcher with [`LOADER`]. Returns how many pages changed.
+pub fn lazy_search_scripts(site: &Path) -> Result<usize, String> {
+    let tags = Regex::new(
+        r#"<script src="([^"]*elasticlunr[^"]*\.js)"></script>\s*<script src="([^"]*mark[^"]*\.js)"></script>\s*<script src="([^"]*searcher[^"]*\.js)"></script>"#,
+    )
+    .expect("regex");
+    let mut files = Vec::new();
+    html_files(site, &mut files);
+    let mut changed = 0;
+    for f in files {
+        let html =
+            std::fs::read_to_string(&f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
+        let Some(c) = tags.captures(&html) else {
+            continue;
+        };
+        let srcs = serde_json::to_string(&[&c[1], &c[2], &c[3]]).expect("JSON");
+        let out = tags.replace(&html, regex::NoExpand(&LOADER.replace("%SRCS%", &srcs)));
+        std::fs::write(&f, out.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", f.display()))?;
+        changed += 1;
+    }
+    Ok(changed)
+}
