@@ -291,12 +291,23 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Keep {
 /// Builds the site into `dest` with mdBook and the mermaid preprocessor as
 /// libraries. Returns the warnings mdBook logged (a good build has none).
 pub fn build(root: &Path, dest: &Path) -> Result<Vec<String>, String> {
+    build_with(root, dest, |_| Ok(()))
+}
+
+/// [`build`], with `adjust` changing the configuration from book.toml first
+/// (`cargo xtask serve` serves the pages at `/`).
+pub fn build_with(
+    root: &Path,
+    dest: &Path,
+    adjust: impl FnOnce(&mut mdbook_driver::config::Config) -> Result<(), String>,
+) -> Result<Vec<String>, String> {
     use tracing_subscriber::layer::SubscriberExt;
     let kept = Arc::new(Mutex::new(Vec::new()));
     let subscriber = tracing_subscriber::registry().with(Keep(Arc::clone(&kept)));
     let result = tracing::subscriber::with_default(subscriber, || {
         let mut book = mdbook_driver::MDBook::load(root).map_err(|e| format!("{e:#}"))?;
         book.config.build.build_dir = dest.to_path_buf();
+        adjust(&mut book.config)?;
         // book.toml names `mdbook-mermaid` as a command for `mdbook serve`;
         // here the same preprocessor runs in-process under the same name.
         book.with_preprocessor(mdbook_mermaid::Mermaid);

@@ -8,6 +8,7 @@
 //! - [`outputs`]: recorded runs of the examples, running them, and the masks.
 //! - [`compile_fail`]: programs that must not compile, and their messages.
 //! - [`miri`]: the examples that use `unsafe` or atomics, run under Miri.
+//! - [`serve`]: `cargo xtask serve`, its live reload and its `/_run` endpoint.
 //! - [`procs`]: finding child processes an example left behind (Linux).
 
 pub mod book;
@@ -16,6 +17,7 @@ pub mod compile_fail;
 pub mod miri;
 pub mod outputs;
 pub mod procs;
+pub mod serve;
 pub mod tools;
 
 use std::path::{Path, PathBuf};
