@@ -58,7 +58,6 @@ fn help_prints_the_usage_and_succeeds() {
         "miri",
         "stress",
         "chart",
-        "install-tools",
     ] {
         assert!(
             text.contains(command),
