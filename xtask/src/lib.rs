@@ -9,6 +9,7 @@
 //! - [`compile_fail`]: programs that must not compile, and their messages.
 //! - [`miri`]: the examples that use `unsafe` or atomics, run under Miri.
 //! - [`serve`]: `cargo xtask serve`, its live reload and its `/_run` endpoint.
+//! - [`test_marks`]: the preprocessor that lets a global `mdbook test` pass.
 //! - [`procs`]: finding child processes an example left behind (Linux).
 
 pub mod book;
@@ -18,6 +19,7 @@ pub mod miri;
 pub mod outputs;
 pub mod procs;
 pub mod serve;
+pub mod test_marks;
 pub mod tools;
 
 use std::path::{Path, PathBuf};

@@ -25,6 +25,7 @@ commands:
                      (the nightly pinned in Cargo.toml, installed if missing)
                      and compare with examples/outputs/*.miri.txt
                      (--record rewrites those files instead)
+  test-marks         the mdBook preprocessor `mdbook test` runs (see book.toml)
   stress N           run `cargo test` N times; every second run is pinned to
                      CPU 0 with a CPU-bound process beside it (Linux)
   help               print this text";
@@ -38,6 +39,11 @@ fn main() -> ExitCode {
         Some("outputs") => record_outputs(&root, &args[1..]),
         Some("chart") if args.len() == 1 => xtask::chart::write(&root).map_err(Failure::from),
         Some("miri") => miri(&root, &args[1..]),
+        Some("test-marks") => match xtask::test_marks::preprocessor(&args[1..]) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::FAILURE,
+            Err(e) => Err(Failure::Failed(e)),
+        },
         Some("stress") => stress(&root, &args[1..]),
         Some("__burn") => burn(),
         Some("help" | "--help" | "-h") if args.len() == 1 => {

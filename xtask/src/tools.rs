@@ -60,6 +60,8 @@ pub fn locked_versions(root: &Path, name: &str) -> Result<Vec<String>, String> {
 pub fn mdbook_version(root: &Path) -> Result<String, String> {
     match locked_versions(root, "mdbook-driver")?.as_slice() {
         [one] => Ok(one.clone()),
-        other => Err(format!("Cargo.lock has mdbook-driver {other:?}, not one version")),
+        other => Err(format!(
+            "Cargo.lock has mdbook-driver {other:?}, not one version"
+        )),
     }
 }

@@ -146,7 +146,8 @@ impl Cgroup {
         };
         let mut group = Cgroup { dirs: Vec::new() };
         for (dir, files) in settings {
-            std::fs::create_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            std::fs::create_dir(&dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             group.dirs.push(dir.clone());
             for (file, value) in files {
                 let path = dir.join(file);

@@ -51,14 +51,7 @@ fn help_prints_the_usage_and_succeeds() {
         .expect("run xtask");
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    for command in [
-        "serve",
-        "build",
-        "outputs",
-        "miri",
-        "stress",
-        "chart",
-    ] {
+    for command in ["serve", "build", "outputs", "miri", "stress", "chart"] {
         assert!(
             text.contains(command),
             "`cargo xtask help` does not mention `{command}`"
