@@ -22,18 +22,29 @@
   const local = window.threadVsProcessServe || null;
 
   // The example a block shows: its hidden header line `//! Run: cargo run
-  // --example NAME`, or else the recorded run under it.
-  function exampleName(pre) {
+  // --example NAME`, or else the recorded run under it, or else (an excerpt
+  // shown after its program) the block above it that names one.
+  const RUN_LINE = /cargo run (?:--release )?--example ([A-Za-z0-9_-]+)/;
+  function ownName(pre) {
     const code = pre.querySelector('code');
-    const own = /cargo run (?:--release )?--example ([A-Za-z0-9_-]+)/.exec(code ? code.textContent : '');
-    if (own) return own[1];
+    const own = RUN_LINE.exec(code ? code.textContent : '');
+    return own ? own[1] : null;
+  }
+  function exampleName(pre) {
+    const own = ownName(pre);
+    if (own) return own;
     let next = pre.nextElementSibling;
-    for (let i = 0; next && i < 3; i++, next = next.nextElementSibling) {
-      if (next.tagName === 'PRE') {
-        const run = /^\$ cargo run (?:--release )?--example ([A-Za-z0-9_-]+)/m.exec(next.textContent);
-        if (run) return run[1];
-        break;
-      }
+    for (let i = 0; next && i < 6; i++, next = next.nextElementSibling) {
+      if (next.tagName !== 'PRE') continue;
+      const run = /^\$ cargo run (?:--release )?--example ([A-Za-z0-9_-]+)/m.exec(next.textContent);
+      if (run) return run[1];
+      if (next.querySelector('code.language-rust')) break;
+    }
+    const blocks = [...document.querySelectorAll('pre')];
+    for (let i = blocks.indexOf(pre) - 1; i >= 0; i--) {
+      if (!blocks[i].querySelector('code.language-rust')) continue;
+      const name = ownName(blocks[i]);
+      if (name) return name;
     }
     return null;
   }

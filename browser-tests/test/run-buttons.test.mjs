@@ -64,6 +64,7 @@ async function visit(label, url, { answerExecute, answerEvaluate, init } = {}, f
     sent[kind].push(JSON.parse(route.request().postData() ?? 'null'));
     const reply = await handler(sent[kind].at(-1));
     if (reply === 'abort') return route.abort('failed');
+    if (typeof reply.text === 'string') return route.fulfill({ status: reply.status, headers: CORS, contentType: 'text/plain', body: reply.text });
     return route.fulfill({ status: reply.status ?? 200, headers: CORS, contentType: 'application/json', body: JSON.stringify(reply.json) });
   };
   if (answerExecute) await page.route(EXECUTE_URL, answer('execute', answerExecute));
@@ -94,7 +95,8 @@ async function runFirst(page, selector, want) {
   );
   return {
     text: await pre.locator('code.result').textContent(),
-    link: await pre.locator('code.result a').getAttribute('href').catch(() => null),
+    // (count first: getAttribute on no element waits for one to appear)
+    link: (await pre.locator('code.result a').count()) ? await pre.locator('code.result a').first().getAttribute('href') : null,
   };
 }
 
@@ -165,7 +167,19 @@ describe('run buttons on the published site (playground mocked)', { skip: !RUNNA
     }, async ({ page, pageErrors }) => {
       const r = await runFirst(page, ONLINE, /could not run this/);
       assert.match(r.text, /the output limit was exceeded/);
-      assert.doesNotMatch(r.text, /undefined|TypeError/);
+      assert.doesNotMatch(r.text, /undefined|TypeError|failed in the page/);
+      assert.ok(r.link, 'no "Open in the Playground" link');
+      assert.deepEqual(pageErrors, []);
+    });
+  });
+
+  it('says so in words on a 502 from a gateway (no JSON at all)', { timeout: TEST_TIMEOUT }, async () => {
+    await visit('run-502', url(), {
+      answerExecute: () => ({ status: 502, text: '<html>Bad Gateway</html>' }),
+    }, async ({ page, pageErrors }) => {
+      const r = await runFirst(page, ONLINE, /could not run this/);
+      assert.match(r.text, /HTTP 502/);
+      assert.doesNotMatch(r.text, /undefined|TypeError|failed in the page/);
       assert.ok(r.link, 'no "Open in the Playground" link');
       assert.deepEqual(pageErrors, []);
     });
