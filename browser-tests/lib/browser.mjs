@@ -16,8 +16,11 @@ export const DARK_THEMES = ['coal', 'navy', 'ayu'];
 // themselves (nothing leaves the machine), with an empty crate list: the
 // examples use no `extern crate`, so every run button appears.
 export const CRATE_LIST_URL = 'https://play.rust-lang.org/meta/crates';
-// Pressing a run button sends the code here; the keyboard test answers it.
+// Pressing a run button sends the code to `execute` (theme/run-buttons.js),
+// or to `evaluate.json` when `execute` is not there; `onEvaluate` answers
+// both, its `result` as the program's stdout.
 export const EVALUATE_URL = 'https://play.rust-lang.org/evaluate.json';
+export const EXECUTE_URL = 'https://play.rust-lang.org/execute';
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -76,6 +79,10 @@ export async function newContext(browser, { theme = null, viewport = { width: 12
       };
       if (url === CRATE_LIST_URL) {
         await route.fulfill({ status: 200, headers: cors, contentType: 'application/json', body: '{"crates":[]}' });
+      } else if (url === EXECUTE_URL && onEvaluate && req.method() === 'POST') {
+        const { result } = onEvaluate(req.postData());
+        const body = { success: true, exitDetail: 'Exited successfully', stdout: result, stderr: '' };
+        await route.fulfill({ status: 200, headers: cors, contentType: 'application/json', body: JSON.stringify(body) });
       } else if (url === EVALUATE_URL && onEvaluate) {
         const body = onEvaluate(req.postData());
         await route.fulfill({ status: 200, headers: cors, contentType: 'application/json', body: JSON.stringify(body) });

@@ -315,6 +315,16 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for KeepWarnings {
 /// Builds the site into `dest` with mdBook and the book's preprocessor as
 /// libraries. Returns the warnings mdBook logged (a good build has none).
 pub fn build(root: &Path, dest: &Path) -> Result<Vec<String>, String> {
+    build_with(root, dest, |_| Ok(()))
+}
+
+/// [`build`], with `adjust` changing the configuration from book.toml first
+/// (`cargo xtask serve` serves the pages at `/`).
+pub fn build_with(
+    root: &Path,
+    dest: &Path,
+    adjust: impl FnOnce(&mut mdbook_driver::config::Config) -> Result<(), String>,
+) -> Result<Vec<String>, String> {
     use tracing_subscriber::layer::SubscriberExt;
     let kept = Arc::new(Mutex::new(Vec::new()));
     let subscriber =
@@ -323,6 +333,7 @@ pub fn build(root: &Path, dest: &Path) -> Result<Vec<String>, String> {
         let mut book =
             mdbook_driver::MDBook::load(root).map_err(|e| format!("{e:#}"))?;
         book.config.build.build_dir = dest.to_path_buf();
+        adjust(&mut book.config)?;
         // book.toml names our preprocessor as a command (`cargo run ...`) for
         // a plain `mdbook build`; here the same code runs in-process, under
         // the same name, in the same place in mdBook's order.

@@ -12,6 +12,8 @@
 //! - [`compile_fail`]: programs that must not compile, and their messages.
 //! - [`examples`]: what the rule tests read in an example's source.
 //! - [`miri`]: the examples that use `unsafe` or atomics, run under Miri.
+//! - [`serve`]: `cargo xtask serve`, its live reload and its `/_run` endpoint.
+//! - [`test_marks`]: the preprocessor that lets a global `mdbook test` pass.
 //! - [`procs`]: finding child processes an example left behind (Linux).
 
 pub mod book;
@@ -24,6 +26,8 @@ pub mod outputs;
 pub mod preprocess;
 pub mod procs;
 pub mod search;
+pub mod serve;
+pub mod test_marks;
 pub mod tools;
 
 use std::path::{Path, PathBuf};

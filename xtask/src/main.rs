@@ -5,16 +5,16 @@ use std::process::{Command, ExitCode};
 
 use std::time::Instant;
 
-use xtask::{compile_fail, miri as miri_runs, outputs, repo_root, tools};
+use xtask::{compile_fail, miri as miri_runs, outputs, repo_root};
 
 const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
 commands:
-  serve [FLAGS]      serve the book with live reload at http://localhost:3000
-                     (installs the pinned mdbook into .tools/
-                     on its first run; FLAGS such as --port 3001 or --open are
-                     passed to `mdbook serve`)
+  serve [--port N] [--open]
+                     build the book in-process and serve it with live reload
+                     at http://127.0.0.1:3000 (or port N); every Run button
+                     then runs its example on this machine
   build [--dest DIR] build the static site into book/ (or DIR), in-process,
                      with the examples' zip (see bundle) beside the pages
   outputs [NAME...]  rerun the examples (all, or the NAMEs) and rewrite their
@@ -29,11 +29,11 @@ commands:
                      in headless Chromium (/usr/bin/chromium, or CHROMIUM)
                      into diagrams/NAME.svg, which the build inlines
   preprocessor       the book's mdBook preprocessor (book.toml runs it)
-  install-tools      install the pinned mdbook into .tools/
   miri [--record]    run the examples that use unsafe or atomics under Miri
                      (the nightly pinned in Cargo.toml, installed if missing)
                      and compare with examples/outputs/*.miri.txt
                      (--record rewrites those files instead)
+  test-marks         the mdBook preprocessor `mdbook test` runs (see book.toml)
   stress N           run `cargo test` N times; every second run is pinned to
                      CPU 0 with a CPU-bound process beside it (Linux)
   help               print this text";
@@ -56,12 +56,13 @@ fn main() -> ExitCode {
         Some("chart") if args.len() == 1 => {
             xtask::chart::write(&root).map_err(Failure::from)
         }
-        Some("install-tools") if args.len() == 1 => {
-            install_tools(&root).map(|bin| {
-                println!("{}", bin.display());
-            })
-        }
         Some("miri") => miri(&root, &args[1..]),
+        Some("test-marks") => match xtask::test_marks::preprocessor(&args[1..])
+        {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::FAILURE,
+            Err(e) => Err(Failure::Failed(e)),
+        },
         Some("stress") => stress(&root, &args[1..]),
         Some("__burn") => burn(),
         Some("help" | "--help" | "-h") if args.len() == 1 => {
@@ -104,87 +105,26 @@ impl From<String> for Failure {
     }
 }
 
-/// The folder the pinned tools are installed into, inside the project.
-fn tools_root(root: &Path) -> PathBuf {
-    root.join(".tools")
-}
-
-/// `NAME --version` prints `NAME VERSION`; true when VERSION is the pinned one.
-fn has_version(bin: &Path, version: &str) -> bool {
-    Command::new(bin)
-        .arg("--version")
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .is_some_and(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .split_whitespace()
-                .any(|w| w.trim_start_matches('v') == version)
-        })
-}
-
-/// Installs every pinned tool that is missing or at another version, with
-/// cargo's own progress on the terminal. Returns the folder of the binaries.
-fn install_tools(root: &Path) -> Result<PathBuf, Failure> {
-    let dest = tools_root(root);
-    let bin_dir = dest.join("bin");
-    for tool in tools::pinned(root)? {
-        let bin = bin_dir.join(format!(
-            "{}{}",
-            tool.name,
-            std::env::consts::EXE_SUFFIX
-        ));
-        if has_version(&bin, &tool.version) {
-            continue;
-        }
-        eprintln!(
-            "xtask: installing {} {} into {} (first run only; takes a few minutes)",
-            tool.name,
-            tool.version,
-            dest.display()
-        );
-        let cargo =
-            std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-        let status = Command::new(&cargo)
-            .args(["install", "--locked", "--root"])
-            .arg(&dest)
-            .arg(format!("{}@{}", tool.name, tool.version))
-            .status()
-            .map_err(|e| format!("cannot run {cargo} install: {e}"))?;
-        if !status.success() || !has_version(&bin, &tool.version) {
-            return Err(Failure::Failed(format!(
-                "installing {} {} failed ({status})",
-                tool.name, tool.version
-            )));
-        }
-    }
-    Ok(bin_dir)
-}
-
 fn serve(root: &Path, flags: &[String]) -> Result<(), Failure> {
-    let bin_dir = install_tools(root)?;
-    // Our tools first on PATH.
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let mut dirs = vec![bin_dir.clone()];
-    dirs.extend(std::env::split_paths(&path));
-    let path =
-        std::env::join_paths(dirs).map_err(|e| format!("bad PATH: {e}"))?;
-    let mdbook =
-        bin_dir.join(format!("mdbook{}", std::env::consts::EXE_SUFFIX));
-    let status = Command::new(&mdbook)
-        .current_dir(root)
-        .env("PATH", path)
-        .arg("serve")
-        .args(flags)
-        .status()
-        .map_err(|e| format!("cannot run {}: {e}", mdbook.display()))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(Failure::Failed(format!(
-            "mdbook serve exited with {status}"
-        )))
+    let mut port = 3000;
+    let mut open = false;
+    let mut flags = flags.iter();
+    while let Some(flag) = flags.next() {
+        match flag.as_str() {
+            "--open" => open = true,
+            "--port" => {
+                port = flags.next().and_then(|p| p.parse().ok()).ok_or_else(
+                    || Failure::Usage("--port takes a port number".into()),
+                )?;
+            }
+            other => {
+                return Err(Failure::Usage(format!(
+                    "bad argument for serve: `{other}`"
+                )));
+            }
+        }
     }
+    Ok(xtask::serve::serve(root, port, open)?)
 }
 
 fn build(root: &Path, args: &[String]) -> Result<(), Failure> {
@@ -223,7 +163,9 @@ fn browser_tests_dir(root: &Path) -> Result<PathBuf, Failure> {
             .current_dir(&dir)
             .args(["ci", "--omit=dev", "--no-audit", "--no-fund"])
             .status()
-            .map_err(|e| format!("cannot run npm (is Node.js installed?): {e}"))?;
+            .map_err(|e| {
+                format!("cannot run npm (is Node.js installed?): {e}")
+            })?;
         if !status.success() {
             return Err(Failure::Failed(format!(
                 "npm ci in browser-tests/ failed ({status})"
@@ -246,7 +188,8 @@ fn draw_diagrams(root: &Path) -> Result<(), Failure> {
         .map(|d| serde_json::json!({ "name": d.name, "where": d.place(), "source": d.source }))
         .collect();
     let dir = browser_tests_dir(root)?;
-    let job_file = std::env::temp_dir().join(format!("tvp-diagrams-{}.json", std::process::id()));
+    let job_file = std::env::temp_dir()
+        .join(format!("tvp-diagrams-{}.json", std::process::id()));
     std::fs::write(&job_file, serde_json::to_string(&jobs).expect("JSON"))
         .map_err(|e| format!("cannot write {}: {e}", job_file.display()))?;
     let out = Command::new("node")
@@ -288,8 +231,9 @@ fn draw_diagrams(root: &Path) -> Result<(), Failure> {
     }
     for stale in xtask::files_with_suffix(&target, ".svg") {
         if !kept.contains(&stale) {
-            std::fs::remove_file(&stale)
-                .map_err(|e| format!("cannot remove {}: {e}", stale.display()))?;
+            std::fs::remove_file(&stale).map_err(|e| {
+                format!("cannot remove {}: {e}", stale.display())
+            })?;
             println!("removed {} (no such diagram any more)", stale.display());
         }
     }

@@ -36,7 +36,8 @@ pub const DRILL_MARKER: &str =
 pub const DIAGRAM_DIR: &str = "diagrams";
 
 /// The first line of every drawing: the hash of the source it was drawn from.
-const HASH_PREFIX: &str = "<!-- drawn by `cargo xtask diagrams` from the source with FNV-1a hash ";
+const HASH_PREFIX: &str =
+    "<!-- drawn by `cargo xtask diagrams` from the source with FNV-1a hash ";
 
 /// The preprocessor; `root` is the repository root (book.toml's folder).
 pub struct ThreadVsProcess;
@@ -51,7 +52,8 @@ impl Preprocessor for ThreadVsProcess {
         let mut problems = Vec::new();
         let mut questions = Vec::new();
         book.for_each_chapter_mut(|chapter| {
-            let Some(rel) = chapter.source_path.as_ref().map(|p| slash(p)) else {
+            let Some(rel) = chapter.source_path.as_ref().map(|p| slash(p))
+            else {
                 return;
             };
             match inline_diagrams(&root, &rel, &chapter.content) {
@@ -59,7 +61,11 @@ impl Preprocessor for ThreadVsProcess {
                 Err(e) => problems.push(e),
             }
             if rel.starts_with("ch") {
-                questions.extend(self_check(&rel, &chapter.name, &chapter.content));
+                questions.extend(self_check(
+                    &rel,
+                    &chapter.name,
+                    &chapter.content,
+                ));
             }
         });
         if !problems.is_empty() {
@@ -67,14 +73,18 @@ impl Preprocessor for ThreadVsProcess {
         }
         let mut drill_found = false;
         book.for_each_chapter_mut(|chapter| {
-            if chapter.source_path.as_deref().map(slash).as_deref() == Some(DRILL_PAGE) {
+            if chapter.source_path.as_deref().map(slash).as_deref()
+                == Some(DRILL_PAGE)
+            {
                 drill_found = true;
                 if chapter.content.contains(DRILL_MARKER) {
                     chapter.content = chapter
                         .content
                         .replace(DRILL_MARKER, &drill_markdown(&questions));
                 } else {
-                    problems.push(format!("src/{DRILL_PAGE} has no `{DRILL_MARKER}`"));
+                    problems.push(format!(
+                        "src/{DRILL_PAGE} has no `{DRILL_MARKER}`"
+                    ));
                 }
             }
         });
@@ -138,7 +148,9 @@ pub fn diagrams(page: &str, text: &str) -> Vec<Diagram> {
         .trim_end_matches(".md");
     let mut out = Vec::new();
     let mut current: Option<(usize, String)> = None;
-    for (event, range) in new_cmark_parser(text, &MarkdownOptions::default()).into_offset_iter() {
+    for (event, range) in
+        new_cmark_parser(text, &MarkdownOptions::default()).into_offset_iter()
+    {
         match event {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
                 if info.split([',', ' ']).next() == Some("mermaid") =>
@@ -169,7 +181,10 @@ pub fn diagrams(page: &str, text: &str) -> Vec<Diagram> {
 
 /// The drawing of `diagram` as it is committed, without its hash line, if
 /// it was drawn from the diagram's current source.
-pub fn drawing(root: &Path, diagram: &Diagram) -> std::result::Result<String, String> {
+pub fn drawing(
+    root: &Path,
+    diagram: &Diagram,
+) -> std::result::Result<String, String> {
     let path = diagram.svg_path(root);
     let redraw = "run `cargo xtask diagrams` to draw it again";
     let text = std::fs::read_to_string(&path).map_err(|_| {
@@ -206,7 +221,11 @@ pub fn drawing_file(diagram: &Diagram, svg: &str) -> String {
 }
 
 /// The page with each mermaid block replaced by its drawing, inline.
-fn inline_diagrams(root: &Path, page: &str, text: &str) -> std::result::Result<String, String> {
+fn inline_diagrams(
+    root: &Path,
+    page: &str,
+    text: &str,
+) -> std::result::Result<String, String> {
     let mut found = diagrams(page, text);
     if found.is_empty() {
         return Ok(text.to_string());
@@ -262,9 +281,9 @@ pub fn self_check(page: &str, chapter: &str, text: &str) -> Vec<Question> {
     // Items start with `N. ` at the margin; their lines are indented by as much.
     let mut items: Vec<(usize, Vec<&str>)> = Vec::new();
     for line in section.lines() {
-        let marker = line
-            .split_once(". ")
-            .filter(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        let marker = line.split_once(". ").filter(|(n, _)| {
+            !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+        });
         if let Some((n, _)) = marker {
             items.push((n.len() + 2, vec![line]));
         } else if let Some((_, lines)) = items.last_mut() {
@@ -363,7 +382,8 @@ pub fn main_protocol(args: &[String]) -> std::result::Result<(), String> {
         }
         [] => {
             let (ctx, book) =
-                mdbook_preprocessor::parse_input(std::io::stdin()).map_err(|e| format!("{e:#}"))?;
+                mdbook_preprocessor::parse_input(std::io::stdin())
+                    .map_err(|e| format!("{e:#}"))?;
             let book = ThreadVsProcess
                 .run(&ctx, book)
                 .map_err(|e| format!("{e:#}"))?;

@@ -58,7 +58,8 @@ fn sections(html: &str) -> HashMap<String, String> {
     )
     .expect("regex");
     let main = drop.replace_all(main, " ");
-    let heading = Regex::new(r#"(?s)<h[1-3] id="([^"]+)"[^>]*>.*?</h[1-3]>"#).expect("regex");
+    let heading = Regex::new(r#"(?s)<h[1-3] id="([^"]+)"[^>]*>.*?</h[1-3]>"#)
+        .expect("regex");
     let tag = Regex::new(r"<[^>]*>").expect("regex");
     let mut out = HashMap::new();
     let marks: Vec<(String, usize, usize)> = heading
@@ -110,8 +111,8 @@ pub fn slim(site: &Path) -> Result<(usize, usize), String> {
         });
     }
     let json = unescaped;
-    let mut doc: serde_json::Value =
-        serde_json::from_str(&json).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut doc: serde_json::Value = serde_json::from_str(&json)
+        .map_err(|e| format!("{}: {e}", file.display()))?;
     let urls: Vec<String> = doc["doc_urls"]
         .as_array()
         .ok_or("the search index has no doc_urls")?
@@ -136,7 +137,8 @@ pub fn slim(site: &Path) -> Result<(usize, usize), String> {
             pages.insert(page.to_string(), sections(&html));
         }
         let stored = &store[i.to_string()];
-        let field = |f: &str| stored[f].as_str().unwrap_or_default().to_string();
+        let field =
+            |f: &str| stored[f].as_str().unwrap_or_default().to_string();
         let body = pages[page]
             .get(id)
             .cloned()
@@ -149,13 +151,16 @@ pub fn slim(site: &Path) -> Result<(usize, usize), String> {
                 .map(|x| ws.replace_all(x.trim(), " ").into_owned()),
         );
     }
-    doc["index"] = serde_json::to_value(&index).map_err(|e| format!("search index: {e}"))?;
-    let json = serde_json::to_string(&doc).map_err(|e| format!("search index: {e}"))?;
+    doc["index"] = serde_json::to_value(&index)
+        .map_err(|e| format!("search index: {e}"))?;
+    let json = serde_json::to_string(&doc)
+        .map_err(|e| format!("search index: {e}"))?;
     let out = format!(
         "{prefix}{}{suffix}",
         json.replace('\\', "\\\\").replace('\'', "\\'")
     );
-    std::fs::write(&file, &out).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    std::fs::write(&file, &out)
+        .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
     Ok((text.len(), out.len()))
 }
 
@@ -229,13 +234,14 @@ pub fn lazy_search_scripts(site: &Path) -> Result<usize, String> {
     html_files(site, &mut files);
     let mut changed = 0;
     for f in files {
-        let html =
-            std::fs::read_to_string(&f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
+        let html = std::fs::read_to_string(&f)
+            .map_err(|e| format!("cannot read {}: {e}", f.display()))?;
         let Some(c) = tags.captures(&html) else {
             continue;
         };
         let srcs = serde_json::to_string(&[&c[1], &c[2], &c[3]]).expect("JSON");
-        let out = tags.replace(&html, regex::NoExpand(&LOADER.replace("%SRCS%", &srcs)));
+        let out = tags
+            .replace(&html, regex::NoExpand(&LOADER.replace("%SRCS%", &srcs)));
         std::fs::write(&f, out.as_bytes())
             .map_err(|e| format!("cannot write {}: {e}", f.display()))?;
         changed += 1;

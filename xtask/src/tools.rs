@@ -1,5 +1,7 @@
-//! The tool versions the book is built with, pinned in one place: the
-//! `[workspace.metadata.tools]` table of the root `Cargo.toml`.
+//! The tool versions the book is built with. mdBook's is the version of the
+//! `mdbook-driver` library in Cargo.lock ([`mdbook_version`]); any other
+//! tool's is in the `[workspace.metadata.tools]` table of the root
+//! `Cargo.toml`.
 
 use std::path::Path;
 
@@ -51,4 +53,27 @@ pub fn version_of(root: &Path, name: &str) -> Result<String, String> {
                 "no pinned version for {name} in [workspace.metadata.tools]"
             )
         })
+}
+
+/// The versions of a package in `root/Cargo.lock`.
+pub fn locked_versions(root: &Path, name: &str) -> Result<Vec<String>, String> {
+    let packages = crate::toml_value(root, "Cargo.lock", &["package"])?;
+    Ok(packages
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p.get("name").and_then(|n| n.as_str()) == Some(name))
+        .filter_map(|p| p.get("version")?.as_str().map(str::to_string))
+        .collect())
+}
+
+/// mdBook's version: the one `mdbook-driver` in Cargo.lock, which
+/// `cargo xtask serve` and `cargo xtask build` link.
+pub fn mdbook_version(root: &Path) -> Result<String, String> {
+    match locked_versions(root, "mdbook-driver")?.as_slice() {
+        [one] => Ok(one.clone()),
+        other => Err(format!(
+            "Cargo.lock has mdbook-driver {other:?}, not one version"
+        )),
+    }
 }

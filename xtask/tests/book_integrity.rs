@@ -365,7 +365,8 @@ fn the_book_builds_without_warnings() {
                 "src/{e}: {diagrams} diagrams in the source, {rendered} drawn as SVG in the page"
             ));
         }
-        if html.contains("mermaid.min.js") || html.contains("class=\"mermaid\"") {
+        if html.contains("mermaid.min.js") || html.contains("class=\"mermaid\"")
+        {
             failures.push(format!(
                 "src/{e}: the page still hands a diagram to Mermaid"
             ));

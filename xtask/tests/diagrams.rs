@@ -80,8 +80,10 @@ fn every_drawing_is_named_and_described_as_its_source_says() {
                 .map(|v| v.trim_start_matches(':').trim().to_string())
         };
         let (title, desc) = (line("accTitle"), line("accDescr"));
-        let labelled = attr(&svg, "aria-labelledby").and_then(|id| text_of(&svg, id));
-        let described = attr(&svg, "aria-describedby").and_then(|id| text_of(&svg, id));
+        let labelled =
+            attr(&svg, "aria-labelledby").and_then(|id| text_of(&svg, id));
+        let described =
+            attr(&svg, "aria-describedby").and_then(|id| text_of(&svg, id));
         let unescape = |s: Option<String>| {
             s.map(|s| {
                 s.replace("&apos;", "'")

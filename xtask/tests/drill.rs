@@ -15,14 +15,16 @@ fn chapters() -> Vec<book::Page> {
 }
 
 #[test]
-fn the_drill_page_is_in_the_book_after_the_cheat_sheet_and_asks_for_the_questions() {
+fn the_drill_page_is_in_the_book_after_the_cheat_sheet_and_asks_for_the_questions()
+ {
     let root = repo_root();
     let entries = book::summary_entries(&root).expect("SUMMARY.md");
     let at = entries.iter().position(|e| e == DRILL_PAGE);
     let sheet = entries.iter().position(|e| e.contains("cheat-sheet"));
     assert!(at.is_some(), "SUMMARY.md does not list {DRILL_PAGE}");
     assert!(at > sheet, "{DRILL_PAGE} must come after the cheat sheet");
-    let text = std::fs::read_to_string(root.join("src").join(DRILL_PAGE)).expect("drill page");
+    let text = std::fs::read_to_string(root.join("src").join(DRILL_PAGE))
+        .expect("drill page");
     assert!(
         text.contains(DRILL_MARKER),
         "src/{DRILL_PAGE} lacks `{DRILL_MARKER}`"
@@ -52,7 +54,10 @@ fn every_self_check_answer_is_collected_whole() {
             ));
         }
         for q in &qs {
-            if q.question.is_empty() || q.answer.is_empty() || q.answer.contains("</details>") {
+            if q.question.is_empty()
+                || q.answer.is_empty()
+                || q.answer.contains("</details>")
+            {
                 failures.push(format!(
                     "src/{} question {}: not collected whole",
                     page.rel, q.number
@@ -74,7 +79,8 @@ fn every_chapter_asks_to_predict_a_recorded_output() {
         let recorded = |a: &str| {
             book::parse(a).directives.iter().any(|d| {
                 d.kind == "include"
-                    && ((d.target.contains("examples/outputs/") && d.target.ends_with(".txt"))
+                    && ((d.target.contains("examples/outputs/")
+                        && d.target.ends_with(".txt"))
                         || (d.target.contains("examples/compile_fail/")
                             && d.target.ends_with(".stderr")))
             })

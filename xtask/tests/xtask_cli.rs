@@ -59,7 +59,8 @@ fn help_prints_the_usage_and_succeeds() {
         "miri",
         "stress",
         "chart",
-        "install-tools",
+        "diagrams",
+        "test-marks",
         "bundle",
     ]
     .iter()
