@@ -271,58 +271,86 @@ pub struct Question {
     pub answer: String,
 }
 
-/// The questions of a chapter's `## Self-check` (a numbered list, each item a
-/// question and a `<details>` answer), in order.
+/// The questions of a chapter's `## Self-check`, in order. Each question is
+/// the Markdown before a folded `<details>` answer: an item of the numbered
+/// list, or (for an answer that includes a multi-line file, which cannot sit
+/// inside an indented list item) a paragraph of its own. mdBook's parser
+/// finds the `<details>` blocks, so code blocks and inline HTML in the
+/// question or the answer cannot confuse it.
 pub fn self_check(page: &str, chapter: &str, text: &str) -> Vec<Question> {
     let Some((_, section)) = text.split_once("\n## Self-check") else {
         return Vec::new();
     };
     let section = section.split("\n## ").next().unwrap_or_default();
-    // Items start with `N. ` at the margin; their lines are indented by as much.
-    let mut items: Vec<(usize, Vec<&str>)> = Vec::new();
-    for line in section.lines() {
-        let marker = line.split_once(". ").filter(|(n, _)| {
-            !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
-        });
-        if let Some((n, _)) = marker {
-            items.push((n.len() + 2, vec![line]));
-        } else if let Some((_, lines)) = items.last_mut() {
-            lines.push(line);
+    // The byte ranges of each <details> ... </details> HTML block.
+    let mut folds = Vec::new();
+    let mut open = None;
+    let parser =
+        mdbook_markdown::new_cmark_parser(section, &Default::default());
+    for (event, range) in parser.into_offset_iter() {
+        let Event::Html(html) = event else { continue };
+        if html.trim_start().starts_with("<details") && open.is_none() {
+            open = Some(range.start);
+        }
+        if html.contains("</details>")
+            && let Some(start) = open.take()
+        {
+            let end = range.start
+                + section[range.clone()].find("</details>").unwrap_or(0);
+            folds.push((start, end, range.end));
         }
     }
     let mut out = Vec::new();
-    for (indent, lines) in items {
-        let body: Vec<String> = lines
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                if i == 0 {
-                    l[indent..].to_string()
-                } else {
-                    l.strip_prefix(&" ".repeat(indent))
-                        .unwrap_or(l.trim_start())
-                        .to_string()
-                }
-            })
-            .collect();
-        let body = body.join("\n");
-        let Some((question, rest)) = body.split_once("<details>") else {
-            continue;
-        };
-        let answer = rest
-            .split_once("</summary>")
-            .map_or(rest, |(_, a)| a)
-            .rsplit_once("</details>")
-            .map_or(rest, |(a, _)| a);
+    let mut after_previous = section.find('\n').map_or(0, |i| i + 1);
+    for (start, end, next) in folds {
+        let question = dedent_item(&section[after_previous..start]);
+        let fold = &section[start..end];
+        let answer = fold.split_once("</summary>").map_or(fold, |(_, a)| a);
         out.push(Question {
             page: page.to_string(),
             chapter: chapter.to_string(),
             number: out.len() + 1,
-            question: question.trim().to_string(),
-            answer: answer.trim().to_string(),
+            question,
+            answer: dedent_item(answer),
         });
+        after_previous = next;
     }
     out
+}
+
+/// A list item's or a paragraph's Markdown without its `N. ` marker (or an
+/// escaped `N\. `) and without the indentation of the item's lines.
+fn dedent_item(text: &str) -> String {
+    let text = text.trim_matches('\n');
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let mut body: Vec<String> = lines
+        .iter()
+        .map(|l| l.get(indent..).unwrap_or(l.trim_start()).to_string())
+        .collect();
+    if let Some(first) = body.first_mut() {
+        let digits = first.bytes().take_while(u8::is_ascii_digit).count();
+        let rest = &first[digits..];
+        let marker = [". ", "\\. "]
+            .iter()
+            .find(|m| digits > 0 && rest.starts_with(**m));
+        if let Some(m) = marker {
+            // The other lines of a list item are indented past the marker.
+            let item_indent = digits + m.len();
+            *first = rest[m.len()..].to_string();
+            for line in body.iter_mut().skip(1) {
+                if line.len() - line.trim_start().len() >= item_indent {
+                    *line = line[item_indent..].to_string();
+                }
+            }
+        }
+    }
+    body.join("\n").trim().to_string()
 }
 
 /// The drill page's questions: grouped by chapter, each a card that
@@ -391,5 +419,47 @@ pub fn main_protocol(args: &[String]) -> std::result::Result<(), String> {
                 .map_err(|e| format!("cannot write the book: {e}"))
         }
         _ => Err(format!("bad arguments for preprocessor: {args:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::self_check;
+
+    const CHAPTER: &str = concat!(
+        "# Chapter\n\n## Self-check\n\n",
+        "1. **What is a list question?**\n\n",
+        "   <details>\n   <summary>Answer</summary>\n\n",
+        "   An answer in the list,\n   on two lines.\n\n   </details>\n\n",
+        "**2. What does this print?**\n\n",
+        "<details>\n<summary>Answer</summary>\n\n",
+        "```console\n$ cargo run --example x\nline one\nline two\n```\n\n",
+        "</details>\n",
+    );
+
+    #[test]
+    fn self_checks_in_a_list_and_after_it_are_both_collected() {
+        let qs = self_check("ch.md", "Chapter", CHAPTER);
+        assert_eq!(qs.len(), 2, "{qs:#?}");
+        assert_eq!(qs[0].question, "**What is a list question?**");
+        assert_eq!(qs[0].answer, "An answer in the list,\non two lines.");
+        assert_eq!(qs[1].question, "**2. What does this print?**");
+        assert_eq!(
+            qs[1].answer,
+            "```console\n$ cargo run --example x\nline one\nline two\n```"
+        );
+    }
+
+    #[test]
+    fn a_details_tag_inside_a_code_block_is_not_an_answer() {
+        let text = concat!(
+            "# C\n\n## Self-check\n\n1. **Q?**\n\n",
+            "   ```text\n   <details>\n   ```\n\n",
+            "   <details>\n   <summary>Answer</summary>\n\n",
+            "   A.\n\n   </details>\n",
+        );
+        let qs = self_check("ch.md", "Chapter", text);
+        assert_eq!(qs.len(), 1, "{qs:#?}");
+        assert_eq!(qs[0].answer, "A.");
     }
 }
