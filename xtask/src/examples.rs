@@ -402,7 +402,10 @@ pub fn item_block(source: &str, first: &str, last: &str) -> Option<String> {
     let indent =
         &lines[start][..lines[start].len() - lines[start].trim_start().len()];
     let mut from = start;
-    while from > 0 && lines[from - 1].trim_start().starts_with("///") {
+    while from > 0
+        && (lines[from - 1].trim_start().starts_with("///")
+            || is_cfg(lines[from - 1]))
+    {
         from -= 1;
     }
     let opener = start
@@ -411,11 +414,20 @@ pub fn item_block(source: &str, first: &str, last: &str) -> Option<String> {
             .position(|l| l.trim_start().starts_with(last))?;
     let close = format!("{indent}}}");
     let end = opener + lines[opener..].iter().position(|l| *l == close)?;
+    // A `#[cfg(...)]` line gates an item for one OS; it is not part of the
+    // shared text (an example may gate its guard to Unix).
     let block: Vec<&str> = lines[from..=end]
         .iter()
+        .filter(|l| !is_cfg(l))
         .map(|l| l.strip_prefix(indent).unwrap_or(l))
         .collect();
     Some(block.join("\n"))
+}
+
+/// A line that is only a `#[cfg(...)]` attribute.
+fn is_cfg(line: &str) -> bool {
+    let line = line.trim();
+    line.starts_with("#[cfg(") && line.ends_with(")]")
 }
 
 /// What is wrong with `source`'s `fn usage`, or `None` when it has the one
@@ -432,6 +444,11 @@ pub fn usage_form_problem(source: &str, name: &str) -> Option<String> {
         );
     };
     let prefix = format!("    eprintln!(\"usage: cargo run --example {name}");
+    // rustfmt puts a long usage text on a line of its own; read it as one.
+    let block = block
+        .replace("eprintln!(\n        \"", "eprintln!(\"")
+        .replace("\",\n    );", "\");")
+        .replace("\"\n    );", "\");");
     let lines: Vec<&str> = block.lines().collect();
     let expected: Vec<&str> = USAGE_FORM.lines().collect();
     let fits = lines.len() == expected.len()
@@ -609,6 +626,11 @@ mod tests {
         let exit_with_semicolon = good("").replace("exit(2)\n", "exit(2);\n");
         assert!(usage_form_problem(&exit_with_semicolon, "ch01-x").is_some());
         assert!(usage_form_problem("fn main() {}\n", "ch01-x").is_some());
+        // rustfmt's form for a usage text too long for one line.
+        let wrapped = "/// Prints how to run this example, and exits with code 2.\n\
+             fn usage() -> ! {\n    eprintln!(\n        \"usage: cargo run --example \
+             ch01-x [-- [--quick] [--csv]]\"\n    );\n    std::process::exit(2)\n}\n";
+        assert_eq!(usage_form_problem(wrapped, "ch01-x"), None);
     }
 
     #[test]
