@@ -1,5 +1,4 @@
-//! Question: What is a process group, and how does one signal reach a
-//! whole family of processes?
+//! Question: How does one signal reach a whole group of processes?
 //!
 //! Run: cargo run --example ch09-process-groups
 //! Needs: libc = "0.2" (Unix)
@@ -38,6 +37,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
 }
 
+// ANCHOR: parent
 /// Kills and waits for the child if we return early, so it never outlives us.
 #[cfg(unix)]
 struct KillOnDrop(Child);
@@ -51,7 +51,6 @@ impl Drop for KillOnDrop {
     }
 }
 
-// ANCHOR: parent
 #[cfg(unix)]
 fn parent() -> Result<(), Box<dyn Error>> {
     use std::os::unix::process::CommandExt;

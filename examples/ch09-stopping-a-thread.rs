@@ -1,5 +1,4 @@
-//! Question: How do you stop a thread, and what happens to the threads
-//! still running when `main` returns?
+//! Question: How do you stop a thread, and what does returning from main do?
 //!
 //! Run: cargo run --example ch09-stopping-a-thread
 //! Miri: not run, because Miri reports a thread left running at exit.
@@ -16,6 +15,7 @@ fn usage() -> ! {
     std::process::exit(2)
 }
 
+// ANCHOR: asked
 /// Says when it is dropped, so we can see which cleanup ran.
 struct Cleanup(&'static str);
 
@@ -29,7 +29,6 @@ fn main() -> Result<(), Box<dyn Error>> {
     if std::env::args().len() > 1 {
         usage();
     }
-    // ANCHOR: asked
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     let asked = thread::spawn(move || {

@@ -2,7 +2,7 @@
 //!
 //! Run: cargo run --example ch13-thread-pool
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::error::Error;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
@@ -24,44 +24,36 @@ struct ThreadPool {
 }
 
 impl ThreadPool {
-    fn new(size: usize) -> Result<ThreadPool, Box<dyn Error>> {
+    fn new(size: usize) -> ThreadPool {
         let (queue, jobs) = mpsc::channel::<Job>();
         let jobs = Arc::new(Mutex::new(jobs));
-        let mut workers = Vec::new();
-        for i in 0..size {
-            let jobs = Arc::clone(&jobs);
-            let worker = thread::Builder::new()
-                .name(format!("worker-{i}"))
-                .spawn(move || work(&jobs))?;
-            workers.push(worker);
-        }
-        Ok(ThreadPool {
+        let workers = (0..size)
+            .map(|_| {
+                let jobs = Arc::clone(&jobs);
+                thread::spawn(move || work(&jobs))
+            })
+            .collect();
+        ThreadPool {
             queue: Some(queue),
             workers,
-        })
+        }
     }
 
     fn execute(&self, job: impl FnOnce() + Send + 'static) {
         if let Some(queue) = &self.queue {
-            // Fails only if every worker has died; the job is then dropped.
-            let _ = queue.send(Box::new(job));
+            let _ = queue.send(Box::new(job)); // fails only if all workers died
         }
     }
 }
 
 /// A worker's life: take the next job, run it, repeat until the queue closes.
 fn work(jobs: &Mutex<Receiver<Job>>) {
-    loop {
-        // The lock is held while waiting for a job, not while running it.
-        let next = match jobs.lock() {
-            Ok(receiver) => receiver.recv(),
-            Err(_) => return, // a worker panicked while holding the lock
-        };
-        match next {
-            Ok(job) => job(),
-            Err(_) => return, // the pool was dropped: no more jobs
-        }
+    // The lock is held while waiting for a job, not while running it.
+    while let Ok(Ok(job)) = jobs.lock().map(|queue| queue.recv()) {
+        job();
     }
+    // The queue is closed (the pool was dropped), or a worker panicked while
+    // holding the lock, which poisoned it.
 }
 
 impl Drop for ThreadPool {
@@ -79,25 +71,24 @@ fn main() -> Result<(), Box<dyn Error>> {
         usage();
     }
     // ANCHOR: use
-    let pool = ThreadPool::new(3)?;
+    let pool = ThreadPool::new(3);
     let (results, answers) = mpsc::channel();
     for job in 1..=12_u64 {
         let results = results.clone();
         pool.execute(move || {
-            let name = thread::current().name().map(String::from);
-            let _ = results.send((job * job, name));
+            let _ = results.send((job * job, thread::current().id()));
         });
     }
     drop(results); // only the jobs' clones are left
-    let mut threads = BTreeSet::new();
-    let mut sum = 0;
+    let (mut sum, mut threads) = (0, HashSet::new());
     for (square, thread) in answers {
         sum += square;
-        threads.insert(thread.unwrap_or_default());
+        threads.insert(thread);
     }
-    let on_workers = threads.iter().all(|t| t.starts_with("worker-"));
+    let on_workers =
+        threads.len() <= 3 && !threads.contains(&thread::current().id());
     println!("12 jobs, sum of squares {sum}");
-    println!("every job ran on one of 3 workers: {on_workers}");
+    println!("every job ran on one of the 3 workers: {on_workers}");
     // ANCHOR_END: use
     Ok(())
 }
