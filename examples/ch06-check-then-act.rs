@@ -11,11 +11,11 @@ fn usage() -> ! {
     std::process::exit(2)
 }
 
+// ANCHOR: lossy
 fn main() {
     if std::env::args().len() > 1 {
         usage();
     }
-    // ANCHOR: lossy
     println!("2 threads each add 1, {PER_THREAD} times");
     // Safe Rust, and wrong: the other thread can act between read and write.
     let lossy = run(|counter| {

@@ -12,11 +12,11 @@ fn usage() -> ! {
     std::process::exit(2)
 }
 
+// ANCHOR: panic
 fn main() -> Result<(), Box<dyn Error>> {
     if std::env::args().len() > 1 {
         usage();
     }
-    // ANCHOR: panic
     let accounts = Arc::new(Mutex::new(Accounts { a: 100, b: 0 }));
     println!("before: {:?}", *accounts.lock().map_err(|e| e.to_string())?);
     let worker = thread::Builder::new()

@@ -14,6 +14,7 @@ fn usage() -> ! {
     std::process::exit(2)
 }
 
+// ANCHOR: racy
 fn main() -> Result<(), Box<dyn Error>> {
     if std::env::args().len() > 1 {
         usage();
@@ -24,7 +25,6 @@ fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-// ANCHOR: racy
 /// A raw pointer that we *claim* may cross threads. The claim is false:
 /// nothing stops two threads from writing through it at once.
 #[derive(Clone, Copy)]

@@ -59,10 +59,10 @@ fn look_at_the_zombie(pid: u32) -> Result<(), Box<dyn Error>> {
     println!("memory lines (Vm*) in its /proc/<child>/status: {vm_lines}");
     Ok(())
 }
-// ANCHOR_END: zombie
 
 #[cfg(not(target_os = "linux"))]
 fn parent() -> Result<(), Box<dyn Error>> {
     println!("(only Linux has /proc to show a zombie; it does nothing here)");
     Ok(())
 }
+// ANCHOR_END: zombie

@@ -22,10 +22,10 @@ static TICKS: AtomicU32 = AtomicU32::new(0);
 
 #[tokio::main(flavor = "current_thread")] // one thread polls every task
 async fn main() -> Result<(), Box<dyn Error>> {
-    // ANCHOR_END: runtime
     if std::env::args().len() > 1 {
         usage();
     }
+    // ANCHOR_END: runtime
     // ANCHOR: ticker
     tokio::spawn(async {
         loop {
