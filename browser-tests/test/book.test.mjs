@@ -292,7 +292,19 @@ for (const p of PAGES) {
         assert.match(links.repo ?? '', /^https:\/\/github\.com\/[^/]+\/[^/]+\/?$/);
         const m = /\/edit\/[^/]+\/(src\/.+\.md)$/.exec(links.edit ?? '');
         assert.ok(m, `edit link ${links.edit}`);
-        assert.ok(existsSync(path.join(REPO, m[1])) || process.env.BOOK_DIR, `${m[1]} is not in the repository`);
+        assert.ok(existsSync(path.join(REPO, m[1])), `${m[1]} is not in the repository`);
+      });
+
+      check('shows every code block without a sideways scrollbar (80 columns fit)', async (v) => {
+        const wide = await v.page.evaluate(() =>
+          Array.from(document.querySelectorAll('main pre > code'))
+            .filter((c) => c.offsetParent !== null && c.scrollWidth > c.clientWidth + 1)
+            .map((c) => {
+              const longest = c.innerText.split('\n').reduce((a, b) => (b.length > a.length ? b : a), '');
+              return `${c.scrollWidth} px in ${c.clientWidth} px: "${longest.slice(0, 100)}"`;
+            }),
+        );
+        assert.deepEqual(wide, []);
       });
     }
 
