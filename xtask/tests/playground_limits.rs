@@ -220,7 +220,7 @@ fn run_limited(exe: &Path, name: &str, work: &Path) -> Result<(), String> {
     drop(group);
     let output = run.output.len() + run.stderr.len();
     let last = |s: &str| s.lines().last().unwrap_or_default().to_string();
-    if run.killed {
+    if run.overran {
         Err(format!("still running after {KILL_AFTER:?}"))
     } else if run.code != Some(0) {
         Err(format!(
@@ -230,11 +230,11 @@ fn run_limited(exe: &Path, name: &str, work: &Path) -> Result<(), String> {
         ))
     } else if output > OUTPUT {
         Err(format!("{output} bytes of output, over 640 KiB"))
-    } else if run.elapsed > outputs::TIME_BOUND {
+    } else if run.elapsed > outputs::EXAMPLE_TIME_LIMIT {
         Err(format!(
             "took {:.1?}, over the {:?} budget",
             run.elapsed,
-            outputs::TIME_BOUND
+            outputs::EXAMPLE_TIME_LIMIT
         ))
     } else {
         Ok(())
