@@ -19,8 +19,11 @@ commands:
   outputs [NAME...]  rerun the examples (all, or the NAMEs) and rewrite their
                      recorded outputs in examples/outputs/ and the compiler
                      messages in examples/compile_fail/
-  chart              redraw src/img/cost-chart.svg, data/cost-table.md and
+  chart              redraw src/img/cost-chart.svg, data/cost-table-*.md and
                      data/cost-summary.md from data/cost-reference.csv
+  cost-reference     build every cost example in release mode, run each with
+                     --csv, write data/cost-reference.csv and the machine, date
+                     and load (data/cost-machine.md), then redraw as `chart`
   install-tools      install the pinned mdbook and mdbook-mermaid into .tools/
   miri [--record]    run the examples that use unsafe or atomics under Miri
                      (the nightly pinned in Cargo.toml, installed if missing)
@@ -38,6 +41,9 @@ fn main() -> ExitCode {
         Some("build") => build(&root, &args[1..]),
         Some("outputs") => record_outputs(&root, &args[1..]),
         Some("chart") if args.len() == 1 => xtask::chart::write(&root).map_err(Failure::from),
+        Some("cost-reference") if args.len() == 1 => {
+            xtask::chart::measure_reference(&root).map_err(Failure::from)
+        }
         Some("install-tools") if args.len() == 1 => install_tools(&root).map(|bin| {
             println!("{}", bin.display());
         }),
