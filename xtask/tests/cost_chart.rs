@@ -25,8 +25,7 @@ const FIGURE_PREFIXES: [&str; 6] = [
 
 /// A measured value as the tables show it: a time, a rate, or a ratio
 /// (`46.7×`, the sign right after the number; `4 × 1000` is arithmetic).
-const VALUE: &str =
-    r"\b[0-9][0-9.]*(?: ?(?:ns|µs|ms|GiB/s|MiB/s|MB/s|k msg/s|M msg/s|msg/s)|×)";
+const VALUE: &str = r"\b[0-9][0-9.]*(?: ?(?:ns|µs|ms|GiB/s|MiB/s|MB/s|k msg/s|M msg/s|msg/s)|×)";
 
 /// Every chapter: (path, text).
 fn chapters() -> Vec<(String, String)> {
