@@ -1,302 +1,138 @@
-//! Question: How long does it take to create a thread, a process and an async task?
+//! Question: How long does it take to create a thread, a process and a task?
 //!
 //! Run: cargo run --example ch12-creation-cost
-//!
+//! Needs: libc = "0.2" (Unix)
+//! Needs: tokio = { version = "1", features = ["rt"] }
 //! Miri: not run, because it starts child processes.
-//!
-//! Arguments: `--quick` (few repetitions, for the tests), `--csv` (one row
-//! per figure, for the reference data). Measure with `--release` for
-//! figures you mean to quote.
 
 use std::error::Error;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: cargo run --example ch12-creation-cost [-- [--quick] [--csv]]";
-/// Hidden argument: the copy of this program that only starts and exits.
-const CHILD_EXIT: &str = "--child-exit-at-once";
-/// Every wait for a child ends after this, with a kill.
-const CHILD_LIMIT: Duration = Duration::from_secs(5);
-/// A trivial program of the system, used where it exists.
-const SYSTEM_PROGRAM: &str = "/bin/true";
-
-/// How many times each operation runs: before measuring, and measured.
-#[derive(Clone, Copy)]
-struct Reps {
-    warm_up: usize,
-    measured: usize,
+/// Prints how to run this example, and exits with code 2.
+fn usage() -> ! {
+    eprintln!(
+        "usage: cargo run --example ch12-creation-cost -- [--quick] [--csv]"
+    );
+    std::process::exit(2)
 }
 
-struct Plan {
-    thread: Reps,
-    process: Reps,
-    task: Reps,
-}
-
-const QUICK: Plan = Plan {
-    thread: Reps {
-        warm_up: 20,
-        measured: 200,
-    },
-    process: Reps {
-        warm_up: 3,
-        measured: 20,
-    },
-    task: Reps {
-        warm_up: 100,
-        measured: 1_000,
-    },
-};
-
-const FULL: Plan = Plan {
-    thread: Reps {
-        warm_up: 200,
-        measured: 5_000,
-    },
-    process: Reps {
-        warm_up: 20,
-        measured: 1_000,
-    },
-    task: Reps {
-        warm_up: 1_000,
-        measured: 50_000,
-    },
-};
+/// Tasks are timed in batches of this many, then divided: one spawn and
+/// await is only a few clock reads long.
+const TASK_BATCH: u32 = 100;
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let mut quick = false;
-    let mut csv = false;
+    let (mut quick, mut csv) = (false, false);
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
-            CHILD_EXIT => return Ok(()), // the child: exit at once
+            "child" => return Ok(()), // the copy that starts and exits
             "--quick" => quick = true,
             "--csv" => csv = true,
-            _ => {
-                eprintln!("{USAGE}");
-                std::process::exit(2);
-            }
+            _ => usage(),
         }
     }
-    let plan = if quick { QUICK } else { FULL };
-    let report = Report::new(csv);
-    report.intro(quick);
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find own program: {e}"))?;
-
-    report.heading("placed by the OS (each new thread or process may start on another CPU):");
-    measure_all(&report, &plan, &exe, "")?;
-    // Threads, child processes and tokio's workers inherit the CPU mask of
-    // the thread that creates them: pin this one, and all of them follow.
-    match pin_to_first_cpu()? {
-        Some(cpu) => {
-            report.heading(&format!("pinned: everything on CPU {cpu} (varies)"));
-            measure_all(&report, &plan, &exe, "_one_cpu")?;
-        }
-        None => report.heading("pinning to a CPU is not available on this OS: no one-CPU rows"),
+    let scale = if quick { 1 } else { 50 };
+    if !csv {
+        println!("Create, then wait for, one thread, process or task.");
+        println!("each row: median of n timed runs, with p10 and p90");
     }
-    report.ratios();
+    // Threads, child processes and the runtime's thread inherit the CPU
+    // mask of the thread that creates them: pinning this one pins them all.
+    let cpus = allowed_cpus();
+    let mut places = vec![("", "placed by the OS")];
+    if let Some(&first) = cpus.first() {
+        places.push(("_one_cpu", "all on one CPU (Linux only)"));
+        if !csv {
+            println!("pinning to CPU {first} for the one-CPU rows (varies)");
+        }
+    } else if !csv {
+        println!("pinning is not available on this OS: no one-CPU rows");
+    }
+    for (suffix, place) in places {
+        if !suffix.is_empty() {
+            pin(&cpus[..1])?;
+        }
+        if !csv {
+            println!("\n{place}:");
+        }
+        let [thread, scoped, process, task] = measure_all(scale)?;
+        let row = |name: &str, label: &str, s: &Stats, per: u32| {
+            print_row(csv, &format!("{name}{suffix}"), label, s, per)
+        };
+        row("thread_spawn_join", "thread: spawn + join", &thread, 1);
+        row(
+            "scoped_thread_spawn_join",
+            "scoped: spawn + join",
+            &scoped,
+            1,
+        );
+        row("process_spawn_wait", "process: spawn + wait", &process, 1);
+        row("task_spawn_await", "task: spawn + await", &task, TASK_BATCH);
+        // Ratios of two medians of this run.
+        let ns = |s: &Stats, per: u32| s.median.as_secs_f64() / f64::from(per);
+        let ratio = |name: &str, label: &str, value: f64| {
+            print_ratio(csv, &format!("{name}{suffix}"), label, value)
+        };
+        let per_thread = ns(&process, 1) / ns(&thread, 1);
+        ratio("process_vs_thread", "a process / a thread", per_thread);
+        let per_task = ns(&thread, 1) / ns(&task, TASK_BATCH);
+        ratio("thread_vs_task", "a thread / a task", per_task);
+    }
     Ok(())
 }
 
-/// The five figures; `suffix` ends each row's name.
-fn measure_all(
-    report: &Report,
-    plan: &Plan,
-    exe: &Path,
-    suffix: &str,
-) -> Result<(), Box<dyn Error>> {
-    let name = |base: &str| format!("{base}{suffix}");
-    report.row(
-        &name("thread_spawn_join"),
-        "thread: spawn + join",
-        &time_thread(plan.thread)?,
-    );
-    report.row(
-        &name("scoped_thread_spawn_join"),
-        "scoped thread: spawn + join",
-        &time_scoped_thread(plan.thread)?,
-    );
-    report.row(
-        &name("process_spawn_wait"),
-        "process (this program): spawn + wait",
-        &time_process(plan.process, exe, &[CHILD_EXIT])?,
-    );
-    // A small program of the system itself, where it exists: no Rust
-    // runtime, fewer pages to map. Its row says `(varies)`: not every
-    // machine has it.
-    let label = format!("process ({SYSTEM_PROGRAM}): spawn + wait");
-    let program = Path::new(SYSTEM_PROGRAM);
-    if program.is_file() {
-        let samples = time_process(plan.process, program, &[])?;
-        report.row_that_varies(&name("system_program_spawn_wait"), &label, &samples);
-    } else {
-        report.skipped(&label, &format!("{SYSTEM_PROGRAM} does not exist here"));
-    }
-    report.row(
-        &name("task_spawn_await"),
-        "tokio task: spawn + await",
-        &time_task(plan.task)?,
-    );
-    Ok(())
-}
-
-// ANCHOR: measure
-/// Times `op` once per repetition, after a warm-up. Only `op` is inside the
-/// timed region: the result vector is allocated before, nothing is printed.
-fn measure(
-    reps: Reps,
-    mut op: impl FnMut() -> Result<(), Box<dyn Error>>,
-) -> Result<Vec<Duration>, Box<dyn Error>> {
-    for _ in 0..reps.warm_up {
-        op()?;
-    }
-    let mut samples = Vec::with_capacity(reps.measured);
-    for _ in 0..reps.measured {
-        let start = Instant::now();
-        let result = op();
-        let elapsed = start.elapsed();
-        result?;
-        samples.push(elapsed);
-    }
-    Ok(samples)
-}
-// ANCHOR_END: measure
-
-// ANCHOR: operations
-fn time_thread(reps: Reps) -> Result<Vec<Duration>, Box<dyn Error>> {
-    measure(reps, || {
+/// Times a thread, a scoped thread, a process and a task, in that order.
+fn measure_all(scale: usize) -> Result<[Stats; 4], Box<dyn Error>> {
+    let exe = std::env::current_exe()
+        .map_err(|e| format!("cannot find this program's file: {e}"))?;
+    // A current-thread runtime: the task runs on this thread, so only the
+    // runtime's own work is timed, never a wake-up of another thread.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
+    // ANCHOR: operations
+    let thread = measure(200 * scale, || {
         thread::spawn(|| ())
             .join()
-            .map_err(|_| "a thread panicked".into())
-    })
-}
-
-fn time_scoped_thread(reps: Reps) -> Result<Vec<Duration>, Box<dyn Error>> {
-    measure(reps, || {
-        thread::scope(|s| {
-            s.spawn(|| ());
-        });
-        Ok(())
-    })
-}
-
-fn time_process(
-    reps: Reps,
-    program: &Path,
-    args: &[&str],
-) -> Result<Vec<Duration>, Box<dyn Error>> {
-    measure(reps, || {
-        let child = Command::new(program)
-            .args(args)
+            .map_err(|_| "the new thread panicked".into())
+    })?;
+    let process = measure(20 * scale, || {
+        // `status` spawns the child and blocks in wait() until it exits.
+        let status = Command::new(&exe)
+            .arg("child")
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("could not spawn {}: {e}", program.display()))?;
-        wait_bounded(ChildGuard(Some(child)))
-    })
-}
-
-fn time_task(reps: Reps) -> Result<Vec<Duration>, Box<dyn Error>> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_time()
-        .build()
-        .map_err(|e| format!("could not start the runtime: {e}"))?;
-    // Measure from inside a task, as async code spawns: the new task goes to
-    // this worker's own queue.
-    let result = runtime.block_on(async {
-        let measuring = tokio::spawn(async move {
-            let mut samples = Vec::with_capacity(reps.measured);
-            for i in 0..reps.warm_up + reps.measured {
-                let start = Instant::now();
-                let joined = tokio::spawn(async {}).await;
-                let elapsed = start.elapsed();
-                joined.map_err(|e| format!("a task failed: {e}"))?;
-                if i >= reps.warm_up {
-                    samples.push(elapsed);
-                }
+            .status()
+            .map_err(|e| format!("cannot spawn the child: {e}"))?;
+        if !status.success() {
+            return Err(format!("the child failed: {status}").into());
+        }
+        Ok(())
+    })?;
+    let task = measure(20 * scale, || {
+        runtime.block_on(async {
+            for _ in 0..TASK_BATCH {
+                tokio::spawn(async {}).await?;
             }
-            Ok::<_, String>(samples)
-        });
-        tokio::time::timeout(Duration::from_secs(30), measuring).await
-    });
-    runtime.shutdown_timeout(Duration::from_secs(1));
-    let samples = result
-        .map_err(|_| "the tasks did not finish in time")?
-        .map_err(|e| format!("the measuring task failed: {e}"))??;
-    Ok(samples)
-}
-// ANCHOR_END: operations
-
-/// Kills and reaps the child if we leave early, so no zombie stays.
-struct ChildGuard(Option<Child>);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
+            Ok::<(), Box<dyn Error>>(())
+        })
+    })?;
+    // ANCHOR_END: operations
+    let scoped = measure(200 * scale, scoped_thread)?;
+    Ok([thread, scoped, process, task])
 }
 
-/// Waits for the child to exit, at most CHILD_LIMIT. Polling with a yield
-/// (instead of sleeping) notices the exit as soon as it happens.
-fn wait_bounded(mut guard: ChildGuard) -> Result<(), Box<dyn Error>> {
-    let child = guard.0.as_mut().ok_or("no child to wait for")?;
-    let deadline = Instant::now() + CHILD_LIMIT;
-    loop {
-        if let Some(status) = child.try_wait()? {
-            guard.0 = None; // reaped
-            return if status.success() {
-                Ok(())
-            } else {
-                Err(format!("the child failed: {status}").into())
-            };
-        }
-        if Instant::now() > deadline {
-            return Err("the child did not exit in time".into()); // the guard kills it
-        }
-        thread::yield_now();
-    }
+// ANCHOR: scoped
+/// A scoped thread, joined: `thread::scope` alone would wait only until
+/// the closure has finished, not until the OS thread has exited.
+fn scoped_thread() -> Result<(), Box<dyn Error>> {
+    thread::scope(|s| s.spawn(|| ()).join())
+        .map_err(|_| "the scoped thread panicked".into())
 }
+// ANCHOR_END: scoped
 
-/// Pins the calling thread to the first CPU it may use, and returns that
-/// CPU; `None` where the OS offers no pinning.
-#[cfg(target_os = "linux")]
-fn pin_to_first_cpu() -> Result<Option<usize>, Box<dyn Error>> {
-    let size = size_of::<libc::cpu_set_t>();
-    // SAFETY: cpu_set_t is a plain bit array; all zeros is a valid empty set.
-    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    // SAFETY: `set` is a live cpu_set_t of `size` bytes; pid 0 means the
-    // calling thread.
-    if unsafe { libc::sched_getaffinity(0, size, &mut set) } != 0 {
-        return Err(format!("sched_getaffinity: {}", std::io::Error::last_os_error()).into());
-    }
-    let first = (0..libc::CPU_SETSIZE as usize)
-        // SAFETY: `cpu` is below CPU_SETSIZE, the number of bits in the set.
-        .find(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) })
-        .ok_or("this thread may run on no CPU")?;
-    // SAFETY: as above; CPU_ZERO and CPU_SET only write bits of `set`.
-    unsafe {
-        libc::CPU_ZERO(&mut set);
-        libc::CPU_SET(first, &mut set);
-    }
-    // SAFETY: `set` is a live cpu_set_t of `size` bytes; pid 0 means the
-    // calling thread only.
-    if unsafe { libc::sched_setaffinity(0, size, &set) } != 0 {
-        return Err(format!("sched_setaffinity: {}", std::io::Error::last_os_error()).into());
-    }
-    Ok(Some(first))
-}
-
-#[cfg(not(target_os = "linux"))]
-fn pin_to_first_cpu() -> Result<Option<usize>, Box<dyn Error>> {
-    Ok(None)
-}
-
-/// Median, 10th and 90th percentile of the samples.
+// ANCHOR: measure
+/// Median, 10th and 90th percentile of `n` timed runs.
 struct Stats {
     median: Duration,
     p10: Duration,
@@ -304,173 +140,94 @@ struct Stats {
     n: usize,
 }
 
-fn stats(samples: &[Duration]) -> Stats {
-    let mut sorted = samples.to_vec();
-    sorted.sort();
-    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
-    Stats {
-        median: at(0.5),
-        p10: at(0.1),
-        p90: at(0.9),
-        n: sorted.len(),
+/// Times `run` `n` times, after `n / 10 + 1` untimed warm-up runs.
+fn measure(
+    n: usize,
+    mut run: impl FnMut() -> Result<(), Box<dyn Error>>,
+) -> Result<Stats, Box<dyn Error>> {
+    for _ in 0..n / 10 + 1 {
+        run()?;
     }
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let start = Instant::now();
+        run()?;
+        times.push(start.elapsed());
+    }
+    times.sort();
+    let at = |percent: usize| times[(n - 1) * percent / 100];
+    Ok(Stats {
+        median: at(50),
+        p10: at(10),
+        p90: at(90),
+        n,
+    })
 }
+// ANCHOR_END: measure
 
-/// Three significant digits, in the unit that fits: `812ns`, `25.1µs`, `1.23ms`.
-fn show(d: Duration) -> String {
-    let ns = d.as_nanos() as f64;
-    let (value, unit) = if ns < 1e3 {
-        (ns, "ns")
-    } else if ns < 1e6 {
-        (ns / 1e3, "µs")
-    } else if ns < 1e9 {
-        (ns / 1e6, "ms")
+/// One figure, as a CSV row of nanoseconds or a line for people; a run of
+/// `per` operations is divided by `per`.
+fn print_row(csv: bool, name: &str, label: &str, s: &Stats, per: u32) {
+    let [median, p10, p90] = [s.median, s.p10, s.p90].map(|d| d / per);
+    if csv {
+        let [median, p10, p90] = [median, p10, p90].map(|d| d.as_nanos());
+        println!("{name},ns,{median},{p10},{p90},{}", s.n);
     } else {
-        (ns / 1e9, "s")
-    };
-    let decimals = if value < 10.0 {
-        2
-    } else if value < 100.0 {
-        1
+        let n = s.n;
+        println!(
+            "  {label:<24} {median:>9.2?} (p10 {p10:.2?}, p90 {p90:.2?}, n={n})"
+        );
+    }
+}
+
+/// A ratio of two medians: the CSV repeats it as p10 and p90, with n = 1.
+fn print_ratio(csv: bool, name: &str, label: &str, value: f64) {
+    if csv {
+        println!("{name},ratio,{value:.1},{value:.1},{value:.1},1");
     } else {
-        0
-    };
-    format!("{value:.decimals$}{unit}")
-}
-
-/// Prints the figures, as a table for people or as CSV rows.
-struct Report {
-    csv: bool,
-    medians: std::cell::RefCell<Vec<(String, Duration)>>,
-}
-
-impl Report {
-    fn new(csv: bool) -> Self {
-        Report {
-            csv,
-            medians: std::cell::RefCell::new(Vec::new()),
-        }
-    }
-
-    fn intro(&self, quick: bool) {
-        if self.csv {
-            println!("name,unit,median,p10,p90,n");
-            return;
-        }
-        println!("What it costs to create, then wait for, one unit of concurrency.");
-        println!("machine: {} (varies)", machine());
-        if quick {
-            println!("mode: --quick, few repetitions (run without it for real figures)");
-        }
-        if cfg!(debug_assertions) {
-            println!("build: debug (add --release for figures you mean to quote)");
-        }
-        println!("each row: median of n timed runs after a warm-up, with p10 and p90");
-    }
-
-    fn heading(&self, text: &str) {
-        if !self.csv {
-            println!();
-            println!("{text}");
-        }
-    }
-
-    fn row(&self, name: &str, label: &str, samples: &[Duration]) {
-        self.print(name, label, samples, "");
-    }
-
-    /// A row that only some machines have, so the recorded run may lack it.
-    fn row_that_varies(&self, name: &str, label: &str, samples: &[Duration]) {
-        self.print(name, label, samples, " (varies)");
-    }
-
-    fn print(&self, name: &str, label: &str, samples: &[Duration], mark: &str) {
-        let s = stats(samples);
-        self.medians.borrow_mut().push((name.to_string(), s.median));
-        if self.csv {
-            let ns = |d: Duration| d.as_nanos();
-            println!(
-                "{name},ns,{},{},{},{}",
-                ns(s.median),
-                ns(s.p10),
-                ns(s.p90),
-                s.n
-            );
-        } else {
-            println!(
-                "  {:<38} median {} (p10 {}, p90 {}, n={}){mark}",
-                format!("{label}:"),
-                show(s.median),
-                show(s.p10),
-                show(s.p90),
-                s.n
-            );
-        }
-    }
-
-    fn skipped(&self, label: &str, why: &str) {
-        if !self.csv {
-            println!("  {:<38} not measured: {why} (varies)", format!("{label}:"));
-        }
-    }
-
-    fn ratios(&self) {
-        if self.csv {
-            return;
-        }
-        let medians = self.medians.borrow();
-        let get = |name: &str| {
-            medians
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, d)| d.as_nanos().max(1) as f64)
-        };
-        println!();
-        for (suffix, place) in [("", "placed by the OS"), ("_one_cpu", "on one CPU")] {
-            let process = get(&format!("process_spawn_wait{suffix}"));
-            let thread = get(&format!("thread_spawn_join{suffix}"));
-            let task = get(&format!("task_spawn_await{suffix}"));
-            if let (Some(p), Some(t)) = (process, thread) {
-                println!(
-                    "{place}, a process costs this many threads: {:.0} (varies)",
-                    p / t
-                );
-            }
-            if let (Some(t), Some(k)) = (thread, task) {
-                println!(
-                    "{place}, a thread costs this many tasks: {:.0} (varies)",
-                    t / k
-                );
-            }
-        }
+        println!("  {:<24} {value:.0} times (varies)", format!("{label}:"));
     }
 }
 
-/// CPU model, usable CPUs, OS and architecture.
-fn machine() -> String {
-    let cpus = thread::available_parallelism().map_or(1, |n| n.get());
-    format!(
-        "{}, {cpus} CPUs usable, {} {}",
-        cpu_model(),
-        std::env::consts::OS,
-        std::env::consts::ARCH
-    )
-}
-
+/// The CPUs this thread may run on (Linux); elsewhere none.
 #[cfg(target_os = "linux")]
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, model)| model.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_string())
+fn allowed_cpus() -> Vec<usize> {
+    // SAFETY: a cpu_set_t is a plain bit array; all zeros is the empty set.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `set` is a live cpu_set_t of the size passed; 0 = this thread.
+    if unsafe { libc::sched_getaffinity(0, size_of_val(&set), &mut set) } != 0 {
+        return Vec::new();
+    }
+    let max = libc::CPU_SETSIZE as usize;
+    // SAFETY: every `cpu` is below CPU_SETSIZE, the number of bits in `set`.
+    (0..max)
+        .filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) })
+        .collect()
+}
+
+/// Lets the calling thread run only on `cpus` (Linux).
+#[cfg(target_os = "linux")]
+fn pin(cpus: &[usize]) -> Result<(), Box<dyn Error>> {
+    // SAFETY: a cpu_set_t is a plain bit array; all zeros is the empty set.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    for &cpu in cpus {
+        // SAFETY: `cpu` came from sched_getaffinity: below CPU_SETSIZE.
+        unsafe { libc::CPU_SET(cpu, &mut set) };
+    }
+    // SAFETY: `set` is a live cpu_set_t of the size passed; 0 = this thread.
+    if unsafe { libc::sched_setaffinity(0, size_of_val(&set), &set) } != 0 {
+        let error = std::io::Error::last_os_error();
+        return Err(format!("cannot pin to CPUs {cpus:?}: {error}").into());
+    }
+    Ok(())
 }
 
 #[cfg(not(target_os = "linux"))]
-fn cpu_model() -> String {
-    "CPU model not read on this OS".to_string()
+fn allowed_cpus() -> Vec<usize> {
+    Vec::new()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn pin(_cpus: &[usize]) -> Result<(), Box<dyn Error>> {
+    Ok(())
 }

@@ -23,8 +23,11 @@ commands:
   bundle             write target/bundle/thread-vs-process-examples.zip: every
                      example as a standalone Cargo project (its Cargo.toml
                      names exactly the crates the examples' headers need)
-  chart              redraw src/img/cost-chart.svg, data/cost-table.md and
+  chart              redraw src/img/cost-chart.svg, data/cost-table-*.md and
                      data/cost-summary.md from data/cost-reference.csv
+  cost-reference     build every cost example in release mode, run each with
+                     --csv, write data/cost-reference.csv and the machine, date
+                     and load (data/cost-machine.md), then redraw as `chart`
   diagrams           draw every ```mermaid block of the chapters with Mermaid
                      in headless Chromium (/usr/bin/chromium, or CHROMIUM)
                      into diagrams/NAME.svg, which the build inlines
@@ -55,6 +58,9 @@ fn main() -> ExitCode {
         }
         Some("chart") if args.len() == 1 => {
             xtask::chart::write(&root).map_err(Failure::from)
+        }
+        Some("cost-reference") if args.len() == 1 => {
+            xtask::chart::measure_reference(&root).map_err(Failure::from)
         }
         Some("miri") => miri(&root, &args[1..]),
         Some("test-marks") => match xtask::test_marks::preprocessor(&args[1..])

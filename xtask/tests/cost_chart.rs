@@ -1,8 +1,9 @@
-//! Guards the cost chapter's numbers: the reference data parses, the chart
-//! and the tables the book shows (the chapter's table, the cheat sheet's
+//! Guards the book's measured numbers: the reference data parses, the chart
+//! and the tables the book shows (each chapter's table, the cheat sheet's
 //! summary) are exactly what that data draws, so a new measurement without
-//! `cargo xtask chart` fails here; and every figure the chapter cites by its
-//! stable name is a row of the data.
+//! `cargo xtask chart` fails here; every figure a chapter cites by its
+//! stable name is a row of the data; and every time, rate or ratio in any
+//! chapter's prose is a value of a row its paragraph cites.
 
 use std::collections::BTreeSet;
 
@@ -11,16 +12,39 @@ use xtask::{chart, repo_root};
 
 const CHAPTER: &str = "src/ch12-cost.md";
 
-/// The stable names the examples print start with one of these.
-const FIGURE_PREFIXES: [&str; 7] = [
+/// The stable names the cost chapter's examples print start with one of
+/// these: in that chapter, a code span that looks like one must be a row.
+const FIGURE_PREFIXES: [&str; 6] = [
     "thread_",
     "scoped_thread_",
     "process_",
-    "system_program_",
     "task_",
     "channel_",
     "pipe_",
 ];
+
+/// A measured value as the tables show it: a time, a rate, or a ratio
+/// (`46.7×`, the sign right after the number; `4 × 1000` is arithmetic).
+const VALUE: &str = r"\b[0-9][0-9.]*(?: ?(?:ns|µs|ms|GiB/s|MiB/s|MB/s|k msg/s|M msg/s|msg/s)|×)";
+
+/// Every chapter: (path, text).
+fn chapters() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let dir = repo_root().join("src");
+    for entry in std::fs::read_dir(&dir).expect("src/") {
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .to_string();
+        if name.starts_with("ch") && name.ends_with(".md") {
+            let rel = format!("src/{name}");
+            out.push((rel.clone(), read(&rel)));
+        }
+    }
+    out.sort();
+    out
+}
 
 fn read(rel: &str) -> String {
     let path = repo_root().join(rel);
@@ -45,7 +69,7 @@ fn the_reference_data_parses_with_the_exact_header() {
     let rows = rows();
     assert!(
         rows.len() >= 10,
-        "{} holds {} rows; concatenate the --csv output of every ch12 example",
+        "{} holds {} rows; run `cargo xtask cost-reference`",
         chart::CSV_PATH,
         rows.len()
     );
@@ -57,7 +81,7 @@ fn the_chart_and_tables_are_drawn_from_the_current_data() {
     let drawn = chart::render(&root).unwrap_or_else(|e| panic!("{e}"));
     let mut failures = Vec::new();
     for (rel, fresh) in drawn {
-        let committed = std::fs::read_to_string(root.join(rel))
+        let committed = std::fs::read_to_string(root.join(&rel))
             .map(|t| t.replace("\r\n", "\n"))
             .unwrap_or_default();
         if committed != fresh {
@@ -68,105 +92,171 @@ fn the_chart_and_tables_are_drawn_from_the_current_data() {
             ));
         }
     }
-    xtask::fail_if_any("drawn files older than their data", failures);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
-fn every_figure_the_chapter_cites_is_in_the_data() {
-    let chapter = read(CHAPTER);
+fn every_figure_a_chapter_cites_is_in_the_data() {
     let names: BTreeSet<String> = rows().into_iter().map(|r| r.name).collect();
     let code_span = Regex::new(r"`([a-z0-9_]+)`").expect("regex");
-    let cited: BTreeSet<String> = code_span
-        .captures_iter(&chapter)
-        .map(|c| c[1].to_string())
-        .filter(|n| FIGURE_PREFIXES.iter().any(|p| n.starts_with(p)))
-        .collect();
-    let missing: Vec<&String> =
-        cited.iter().filter(|n| !names.contains(*n)).collect();
+    let mut failures = Vec::new();
+    let mut cited_in_cost_chapter = 0;
+    for (path, text) in chapters() {
+        let cited: BTreeSet<String> = code_span
+            .captures_iter(&text)
+            .map(|c| c[1].to_string())
+            .filter(|n| {
+                chart::figure(n).is_some()
+                    || (path == CHAPTER
+                        && FIGURE_PREFIXES.iter().any(|p| n.starts_with(p)))
+            })
+            .collect();
+        if path == CHAPTER {
+            cited_in_cost_chapter = cited.len();
+        }
+        for name in cited.iter().filter(|n| !names.contains(*n)) {
+            failures.push(format!(
+                "{path} cites `{name}`, which {} does not hold",
+                chart::CSV_PATH
+            ));
+        }
+    }
     assert!(
-        missing.is_empty(),
-        "{CHAPTER} cites figures that {} does not hold: {missing:?} (its rows: {names:?})",
-        chart::CSV_PATH
+        failures.is_empty(),
+        "{}\n(the rows: {names:?}; run `cargo xtask cost-reference` after adding a figure)",
+        failures.join("\n")
     );
     assert!(
-        cited.len() >= 10,
-        "{CHAPTER} cites only {} figures by name ({cited:?}); each number in its prose names its row",
-        cited.len()
+        cited_in_cost_chapter >= 10,
+        "{CHAPTER} cites only {cited_in_cost_chapter} figures by name; each number in its prose names its row"
     );
 }
 
 #[test]
-fn the_chapter_shows_the_table_and_the_chart() {
-    let chapter = read(CHAPTER);
-    let include = format!("{{{{#include ../{}}}}}", chart::TABLE_PATH);
+fn the_reference_machine_is_named_where_the_data_is_described() {
+    let machine = read(chart::MACHINE_PATH);
     assert!(
-        chapter.lines().any(|l| l.trim() == include),
-        "{CHAPTER} must include the reference table on a line of its own: {include}"
+        machine.contains("cargo xtask cost-reference")
+            && machine.contains("load average"),
+        "{} must name the command and the load (written by `cargo xtask cost-reference`)",
+        chart::MACHINE_PATH
     );
+    let doc = read(chart::REFERENCE_DOC);
+    let section =
+        format!("{}\n{machine}{}", chart::MACHINE_BEGIN, chart::MACHINE_END);
+    assert!(
+        doc.contains(&section),
+        "{} must hold the text of {} between its markers (run `cargo xtask cost-reference`)",
+        chart::REFERENCE_DOC,
+        chart::MACHINE_PATH
+    );
+    let include = format!("{{{{#include ../{}}}}}", chart::MACHINE_PATH);
+    assert!(
+        read(CHAPTER).lines().any(|l| l.trim() == include),
+        "{CHAPTER} must include {include} on a line of its own"
+    );
+    for example in chart::cost_examples() {
+        assert!(
+            machine.contains(&format!("`{example}`")),
+            "{} does not list `{example}`: run `cargo xtask cost-reference`",
+            chart::MACHINE_PATH
+        );
+    }
+}
+
+#[test]
+fn every_table_is_shown_and_the_chapter_shows_the_chart() {
+    let chapters = chapters();
+    let root = repo_root();
+    for example in chart::cost_examples() {
+        let table = chart::table_path(example);
+        if !root.join(&table).exists() {
+            continue;
+        }
+        let include = format!("{{{{#include ../{table}}}}}");
+        assert!(
+            chapters
+                .iter()
+                .any(|(_, text)| text.lines().any(|l| l.trim() == include)),
+            "no chapter includes {table} on a line of its own ({include}); \
+             the chapter of `{example}` shows its rows"
+        );
+    }
     let image = chart::SVG_PATH.trim_start_matches("src/");
     assert!(
-        chapter.contains(&format!("]({image})")),
+        read(CHAPTER).contains(&format!("]({image})")),
         "{CHAPTER} must embed the chart as ![alt text]({image})"
     );
 }
 
 #[test]
-fn every_time_and_rate_in_the_prose_is_a_value_of_a_row_it_cites() {
-    // Times and rates are measurements: each one the chapter states must be
-    // a value of a table row named in the same paragraph, so a number always
-    // says where it comes from, and a new measurement cannot leave old
-    // numbers behind in the prose. (Sizes are left out: 2 MiB stacks and
-    // 64 KiB buffers are settings, not measurements.)
-    let table = read("data/cost-table.md");
+fn every_time_rate_and_ratio_in_the_prose_is_a_value_of_a_row_it_cites() {
+    // Times, rates and ratios are measurements: each one a chapter states
+    // must be a value of a table row named in the same paragraph, so a
+    // number always says where it comes from, and a new measurement cannot
+    // leave old numbers behind in the prose. (Sizes are left out: 2 MiB
+    // stacks and 64 KiB buffers are settings, not measurements. A setting
+    // that is a time, such as a sleep, is written as code:
+    // `Duration::from_millis(20)`.)
     let mut rows: Vec<(String, Vec<String>)> = Vec::new();
-    for line in table.lines() {
-        let cells: Vec<String> =
-            line.split('|').map(|c| c.trim().to_string()).collect();
-        if let Some(name) = cells
-            .get(1)
-            .and_then(|c| c.strip_prefix('`'))
-            .and_then(|c| c.strip_suffix('`'))
-        {
-            rows.push((name.to_string(), cells[2..].to_vec()));
+    let root = repo_root();
+    for example in chart::cost_examples() {
+        let path = chart::table_path(example);
+        if !root.join(&path).exists() {
+            continue;
+        }
+        for line in read(&path).lines() {
+            let cells: Vec<String> =
+                line.split('|').map(|c| c.trim().to_string()).collect();
+            if let Some(name) = cells
+                .get(1)
+                .and_then(|c| c.strip_prefix('`'))
+                .and_then(|c| c.strip_suffix('`'))
+            {
+                rows.push((name.to_string(), cells[2..].to_vec()));
+            }
         }
     }
-    assert!(!rows.is_empty(), "data/cost-table.md has no rows");
-    let prose = xtask::book::parse(&read(CHAPTER)).prose;
-    let value = Regex::new(r"\b[0-9][0-9.]* ?(ns|µs|ms|GiB/s|MiB/s|MB/s)")
-        .expect("regex");
+    assert!(!rows.is_empty(), "the cost tables have no rows");
+    let value = Regex::new(VALUE).expect("regex");
     let mut stray = Vec::new();
-    let mut seen = 0;
-    for paragraph in prose.split("\n\n") {
-        let words: BTreeSet<&str> = paragraph
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .collect();
-        let cited: Vec<&(String, Vec<String>)> = rows
-            .iter()
-            .filter(|(name, _)| words.contains(name.as_str()))
-            .collect();
-        for m in value.find_iter(paragraph) {
-            seen += 1;
-            let found = cited
+    let mut seen_in_cost_chapter = 0;
+    for (path, text) in chapters() {
+        let prose = xtask::book::parse(&text).prose;
+        for paragraph in prose.split("\n\n") {
+            let words: BTreeSet<&str> = paragraph
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .collect();
+            let cited: Vec<&(String, Vec<String>)> = rows
                 .iter()
-                .any(|(_, cells)| cells.iter().any(|c| c == m.as_str()));
-            if !found {
-                let names: Vec<&str> =
-                    cited.iter().map(|(n, _)| n.as_str()).collect();
-                stray.push(format!(
-                    "`{}` (rows cited in its paragraph: {names:?})",
-                    m.as_str()
-                ));
+                .filter(|(name, _)| words.contains(name.as_str()))
+                .collect();
+            for m in value.find_iter(paragraph) {
+                if path == CHAPTER {
+                    seen_in_cost_chapter += 1;
+                }
+                let found = cited
+                    .iter()
+                    .any(|(_, cells)| cells.iter().any(|c| c == m.as_str()));
+                if !found {
+                    let names: Vec<&str> =
+                        cited.iter().map(|(n, _)| n.as_str()).collect();
+                    stray.push(format!(
+                        "{path}: `{}` (rows cited in its paragraph: {names:?})",
+                        m.as_str()
+                    ));
+                }
             }
         }
     }
     assert!(
-        seen >= 10,
-        "{CHAPTER} states only {seen} measured times or rates"
+        seen_in_cost_chapter >= 10,
+        "{CHAPTER} states only {seen_in_cost_chapter} measured times, rates or ratios"
     );
     assert!(
         stray.is_empty(),
-        "{CHAPTER} states numbers that are not a value of a row its paragraph cites \
-         (cite the row, and quote data/cost-table.md after `cargo xtask chart`):\n  {}",
+        "the prose states numbers that are not a value of a row its paragraph cites \
+         (cite the row, and quote its data/cost-table-NAME.md after `cargo xtask chart`):\n  {}",
         stray.join("\n  ")
     );
 }
