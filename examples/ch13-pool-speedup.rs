@@ -85,9 +85,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     let (n, steps) = if quick { (3, 50_000) } else { (15, 2_000_000) };
     let cores = thread::available_parallelism().map_or(1, |c| c.get());
-    if csv {
-        println!("name,unit,median,p10,p90,n");
-    } else {
+    if !csv {
         println!("16 equal jobs, median of {n} runs; CPUs: {cores} (varies)");
     }
     // ANCHOR: measure
