@@ -1,5 +1,4 @@
-//! Question: How do you build a spin lock, and why does std's Mutex not
-//! just spin?
+//! Question: How do you build a spin lock, and why not just spin?
 //!
 //! Run: cargo run --example ch07-spinlock
 

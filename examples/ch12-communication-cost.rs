@@ -13,8 +13,7 @@ use std::time::{Duration, Instant};
 /// Prints how to run this example, and exits with code 2.
 fn usage() -> ! {
     eprintln!(
-        "usage: cargo run --example ch12-communication-cost \
-         -- [--quick] [--csv]"
+        "usage: cargo run --example ch12-communication-cost [-- --quick --csv]"
     );
     std::process::exit(2)
 }
@@ -239,7 +238,7 @@ fn print(csv: bool, name: &str, unit: &str, values: [f64; 3], n: usize) {
     } else if unit == "ratio" {
         println!("  {name:<26} {median:.1} times (varies)");
     } else {
-        print!("  {name:<26} {median:>7.0} {unit} ");
+        print!("  {name}: {median:.0} {unit} ");
         println!("(p10 {p10:.0} {unit}, p90 {p90:.0} {unit}, n={n})");
     }
 }

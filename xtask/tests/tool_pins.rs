@@ -54,6 +54,14 @@ fn readme_and_workflows_use_the_pinned_mdbook() {
             "{shown} still uses the removed install-tools machinery"
         );
         builds += text.matches("cargo xtask build").count();
+        // `bash .ci/run ... site` is `cargo xtask build` (its site step).
+        builds += text
+            .lines()
+            .filter(|l| {
+                l.contains(".ci/run")
+                    && l.split_whitespace().any(|w| w == "site")
+            })
+            .count();
         for line in text.lines().filter(|l| l.contains("cargo install mdbook"))
         {
             assert!(
@@ -62,6 +70,16 @@ fn readme_and_workflows_use_the_pinned_mdbook() {
             );
         }
     }
+    let ci = std::fs::read_to_string(root.join(".ci/run")).expect(".ci/run");
+    let site = ci
+        .split("step_site()")
+        .nth(1)
+        .and_then(|rest| rest.split("\n}").next())
+        .unwrap_or_default();
+    assert!(
+        site.contains("cargo xtask build"),
+        ".ci/run's site step should build with `cargo xtask build`:{site}"
+    );
     assert!(
         builds >= 2,
         "the Pages workflow and the CI book job should both build with `cargo xtask build`"
