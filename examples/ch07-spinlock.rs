@@ -41,11 +41,11 @@ impl<T> SpinLock<T> {
 }
 // ANCHOR_END: spinlock
 
+// ANCHOR: use
 fn main() -> Result<(), Box<dyn Error>> {
     if std::env::args().len() > 1 {
         usage();
     }
-    // ANCHOR: use
     let rounds = if cfg!(miri) { 100 } else { 100_000 };
     let counter = SpinLock {
         locked: AtomicBool::new(false),

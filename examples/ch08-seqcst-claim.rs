@@ -16,11 +16,11 @@ fn usage() -> ! {
     std::process::exit(2)
 }
 
+// ANCHOR: claims
 fn main() -> Result<(), Box<dyn Error>> {
     if std::env::args().len() > 1 {
         usage();
     }
-    // ANCHOR: claims
     // Wrong protocol, strongest ordering: "if nobody has it, take it".
     let twice = claimed_twice(|job| {
         if job.load(SeqCst) {

@@ -19,6 +19,7 @@ fn usage() -> ! {
     std::process::exit(2)
 }
 
+// ANCHOR: litmus
 fn main() -> Result<(), Box<dyn Error>> {
     if std::env::args().len() > 1 {
         usage();
@@ -33,7 +34,6 @@ fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-// ANCHOR: litmus
 /// Each round, thread 1 does `x = round; read y` while thread 2 does
 /// `y = round; read x`. Counts the rounds in which BOTH reads returned an
 /// older value: each load was done while the other thread's store sat in
