@@ -175,7 +175,7 @@ fn print_row(csv: bool, name: &str, label: &str, s: &Stats, per: u32) {
     } else {
         let n = s.n;
         println!(
-            "  {label:<24} {median:>9.2?} (p10 {p10:.2?}, p90 {p90:.2?}, n={n})"
+            "  {label:<24} {median:.2?} (p10 {p10:.2?}, p90 {p90:.2?}, n={n})"
         );
     }
 }

@@ -244,7 +244,7 @@ fn print_kib(csv: bool, name: &str, label: &str, mut samples: Vec<f64>) {
     if csv {
         println!("{name},KiB,{median:.3},{p10:.3},{p90:.3},{n}");
     } else {
-        print!("  {:<26} {median:>8.2} KiB ", format!("{label}:"));
+        print!("  {:<26} {median:.2} KiB ", format!("{label}:"));
         println!("(p10 {p10:.2} KiB, p90 {p90:.2} KiB, n={n})");
     }
 }
