@@ -118,6 +118,14 @@ pub fn id_from_heading(text: &str) -> String {
         .collect()
 }
 
+/// The `{{#kind target[:selector]}}` directives in a run of text, such as a
+/// code block's content; lines count from 1.
+pub fn directives(text: &str) -> Vec<Directive> {
+    let mut out = Vec::new();
+    directives_in(text, 1, &mut out);
+    out
+}
+
 /// Finds `{{#kind target[:selector]}}` directives in a run of text. An escaped
 /// one (`\{{#...}}`) is not a directive, as in mdBook.
 fn directives_in(text: &str, base_line: usize, out: &mut Vec<Directive>) {
