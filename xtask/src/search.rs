@@ -19,6 +19,10 @@ use regex::Regex;
 
 const MAX_WORD_LENGTH_TO_INDEX: usize = 80;
 
+/// How much of a section's prose the index stores for the teaser under a
+/// search hit (every word stays searchable; only the stored copy is cut).
+const TEASER_CHARS: usize = 800;
+
 /// mdBook's tokenizer (mdbook-html's search.rs).
 fn tokenize(text: &str) -> Vec<String> {
     text.split(|c: char| c.is_whitespace() || c == '-')
@@ -153,6 +157,7 @@ pub fn slim(site: &Path) -> Result<(usize, usize), String> {
     }
     doc["index"] = serde_json::to_value(&index)
         .map_err(|e| format!("search index: {e}"))?;
+    compact(&mut doc["index"]);
     let json = serde_json::to_string(&doc)
         .map_err(|e| format!("search index: {e}"))?;
     let out = format!(
@@ -162,6 +167,77 @@ pub fn slim(site: &Path) -> Result<(usize, usize), String> {
     std::fs::write(&file, &out)
         .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
     Ok((text.len(), out.len()))
+}
+
+/// Makes the serialised elasticlunr index smaller without changing a search
+/// result (checked against elasticlunr.min.js of mdBook 0.5.4, which the
+/// browser tests search with):
+///
+/// - a trie node that only leads to longer words (`"docs":{},"df":0`, about
+///   a third of all nodes) loses both keys: `expandToken` skips a node
+///   without `df > 0`, and `getDocs`/`getTermFrequency` are only asked
+///   about the words `expandToken` returned;
+/// - a term frequency (a square root) keeps two decimals, and a whole one
+///   is written `1`, not `1.0`;
+/// - the copy of each section kept for teasers keeps its first
+///   [`TEASER_CHARS`] characters, cut at a space.
+fn compact(index: &mut serde_json::Value) {
+    fn trie(node: &mut serde_json::Value) {
+        let Some(map) = node.as_object_mut() else { return };
+        let empty = map.get("df").and_then(|d| d.as_u64()) == Some(0)
+            && map
+                .get("docs")
+                .and_then(|d| d.as_object())
+                .is_some_and(|d| d.is_empty());
+        if empty {
+            map.remove("docs");
+            map.remove("df");
+        }
+        if let Some(docs) = map.get_mut("docs").and_then(|d| d.as_object_mut())
+        {
+            for posting in docs.values_mut() {
+                if let Some(tf) = posting["tf"].as_f64() {
+                    let rounded = (tf * 100.0).round() / 100.0;
+                    posting["tf"] = if rounded.fract() == 0.0 {
+                        serde_json::json!(rounded as u64)
+                    } else {
+                        serde_json::json!(rounded)
+                    };
+                }
+            }
+        }
+        for (key, child) in map.iter_mut() {
+            if key != "docs" && key != "df" {
+                trie(child);
+            }
+        }
+    }
+    if let Some(fields) = index["index"].as_object_mut() {
+        for field in fields.values_mut() {
+            trie(&mut field["root"]);
+        }
+    }
+    if let Some(docs) = index["documentStore"]["docs"].as_object_mut() {
+        for doc in docs.values_mut() {
+            if let Some(body) = doc["body"].as_str() {
+                doc["body"] = serde_json::json!(teaser_text(body));
+            }
+        }
+    }
+}
+
+/// The start of a section's prose, at most [`TEASER_CHARS`] characters,
+/// cut at a space and marked with `…` when cut.
+fn teaser_text(body: &str) -> String {
+    if body.chars().count() <= TEASER_CHARS {
+        return body.to_string();
+    }
+    let end = body
+        .char_indices()
+        .nth(TEASER_CHARS)
+        .map_or(body.len(), |(i, _)| i);
+    let cut = body[..end].rfind(' ').unwrap_or(end);
+    format!("{}…", &body[..cut])
 }
 
 /// What replaces mdBook's three search scripts in every page: a loader that
@@ -247,4 +323,49 @@ pub fn lazy_search_scripts(site: &Path) -> Result<usize, String> {
         changed += 1;
     }
     Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn compact_drops_empty_trie_nodes_and_rounds_term_frequencies() {
+        let mut index = json!({
+            "index": {"body": {"root": {
+                "docs": {}, "df": 0,
+                "f": {"docs": {}, "df": 0,
+                    "o": {"docs": {"3": {"tf": 1.4142135623730951}}, "df": 1,
+                        "x": {"docs": {"1": {"tf": 1.0}}, "df": 1}}}
+            }}},
+            "documentStore": {"docs": {"1": {"body": "short"}}}
+        });
+        compact(&mut index);
+        assert_eq!(
+            index["index"]["body"]["root"],
+            json!({"f": {"o": {"docs": {"3": {"tf": 1.41}}, "df": 1,
+                "x": {"docs": {"1": {"tf": 1}}, "df": 1}}}})
+        );
+        assert_eq!(index["documentStore"]["docs"]["1"]["body"], "short");
+    }
+
+    #[test]
+    fn a_long_teaser_is_cut_at_a_space() {
+        let body = "word ".repeat(TEASER_CHARS);
+        let t = teaser_text(&body);
+        assert!(t.ends_with("word…"), "{t}");
+        assert!(t.chars().count() <= TEASER_CHARS + 1);
+        assert_eq!(teaser_text("a few words"), "a few words");
+    }
+
+    #[test]
+    fn sections_leave_out_code_and_diagrams() {
+        let html = "<main><h1 id=\"t\">T</h1><p>fork &amp; exec</p>\
+                    <pre><code>let x = 1;</code></pre>\
+                    <h2 id=\"s\">S</h2><figure class=\"diagram\"><svg>label</svg></figure><p>zombie</p></main>";
+        let s = sections(html);
+        assert_eq!(s["t"].split_whitespace().collect::<Vec<_>>(), ["fork", "&", "exec"]);
+        assert_eq!(s["s"].trim(), "zombie");
+    }
 }
