@@ -93,6 +93,11 @@ pub struct Parsed {
     /// The text a reader reads outside code blocks: one text run a line,
     /// and an empty line after each paragraph, list item and table cell.
     pub prose: String,
+    /// The text of each inline code span (`like this`), in order.
+    pub code_spans: Vec<String>,
+    /// Each table row (the head row too): its cells' text, code spans
+    /// written with their backticks.
+    pub table_rows: Vec<Vec<String>>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -164,9 +169,12 @@ pub fn parse(text: &str) -> Parsed {
     let mut in_code: Option<CodeBlock> = None;
     let mut heading: Option<(Option<String>, String)> = None;
     let mut used_ids = HashSet::new();
+    let mut cell: Option<String> = None;
     let parser = new_cmark_parser(text, &MarkdownOptions::default());
     for (event, range) in parser.into_offset_iter() {
         let line = line_of(text, range.start);
+        // Read before the match below moves the event's text.
+        let is_code = matches!(event, Event::Code(_));
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
                 let info = match kind {
@@ -204,7 +212,29 @@ pub fn parse(text: &str) -> Parsed {
             | Event::Start(Tag::Image { dest_url, .. }) => {
                 parsed.links.push((dest_url.to_string(), line));
             }
+            Event::Start(Tag::TableHead | Tag::TableRow) => {
+                parsed.table_rows.push(Vec::new());
+            }
+            Event::Start(Tag::TableCell) => cell = Some(String::new()),
+            Event::End(TagEnd::TableCell) => {
+                if let (Some(c), Some(row)) =
+                    (cell.take(), parsed.table_rows.last_mut())
+                {
+                    row.push(c.trim().to_string());
+                }
+                parsed.prose.push('\n');
+            }
             Event::Text(t) | Event::Code(t) => {
+                if let Some(c) = cell.as_mut() {
+                    if is_code {
+                        c.push_str(&format!("`{t}`"));
+                    } else {
+                        c.push_str(&t);
+                    }
+                }
+                if is_code {
+                    parsed.code_spans.push(t.to_string());
+                }
                 if let Some(block) = in_code.as_mut() {
                     block.content.push_str(&t);
                     directives_in(&t, line, &mut parsed.directives);
@@ -227,7 +257,7 @@ pub fn parse(text: &str) -> Parsed {
                 }
             }
             Event::End(
-                TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell,
+                TagEnd::Paragraph | TagEnd::Item,
             ) => {
                 parsed.prose.push('\n');
             }
@@ -453,6 +483,19 @@ pub fn selected_lines(text: &str, selector: Option<&str>) -> BTreeSet<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_spans_and_table_cells_are_read_by_the_parser() {
+        let parsed = parse(
+            "Run `a_b` here.\n\n```rust\nlet `x` = 1;\n```\n\n\
+             | name | value |\n|---|---|\n| `row_one` | 1.5 µs |\n",
+        );
+        assert_eq!(parsed.code_spans, ["a_b", "row_one"]);
+        assert_eq!(
+            parsed.table_rows,
+            [vec!["name", "value"], vec!["`row_one`", "1.5 µs"]]
+        );
+    }
 
     #[test]
     fn directives_are_found_with_kind_target_selector_and_line() {

@@ -98,13 +98,12 @@ fn the_chart_and_tables_are_drawn_from_the_current_data() {
 #[test]
 fn every_figure_a_chapter_cites_is_in_the_data() {
     let names: BTreeSet<String> = rows().into_iter().map(|r| r.name).collect();
-    let code_span = Regex::new(r"`([a-z0-9_]+)`").expect("regex");
     let mut failures = Vec::new();
     let mut cited_in_cost_chapter = 0;
     for (path, text) in chapters() {
-        let cited: BTreeSet<String> = code_span
-            .captures_iter(&text)
-            .map(|c| c[1].to_string())
+        let cited: BTreeSet<String> = xtask::book::parse(&text)
+            .code_spans
+            .into_iter()
             .filter(|n| {
                 chart::figure(n).is_some()
                     || (path == CHAPTER
@@ -205,15 +204,13 @@ fn every_time_rate_and_ratio_in_the_prose_is_a_value_of_a_row_it_cites() {
         if !root.join(&path).exists() {
             continue;
         }
-        for line in read(&path).lines() {
-            let cells: Vec<String> =
-                line.split('|').map(|c| c.trim().to_string()).collect();
+        for cells in xtask::book::parse(&read(&path)).table_rows {
             if let Some(name) = cells
-                .get(1)
+                .first()
                 .and_then(|c| c.strip_prefix('`'))
                 .and_then(|c| c.strip_suffix('`'))
             {
-                rows.push((name.to_string(), cells[2..].to_vec()));
+                rows.push((name.to_string(), cells[1..].to_vec()));
             }
         }
     }

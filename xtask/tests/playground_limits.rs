@@ -40,10 +40,6 @@ const KILL_AFTER: Duration = Duration::from_secs(3);
 /// plain `{{#include file:anchor}}` excerpt (it cannot compile alone)
 /// offered to the playground.
 fn marks(root: &Path) -> Result<BTreeMap<String, bool>, Vec<String>> {
-    let include = regex::Regex::new(
-        r"\{\{#(rustdoc_include|include|playground) \.\./examples/([A-Za-z0-9_-]+)\.rs",
-    )
-    .expect("regex");
     let mut seen: BTreeMap<String, (Vec<String>, Vec<String>)> =
         BTreeMap::new();
     let mut both = Vec::new();
@@ -57,10 +53,20 @@ fn marks(root: &Path) -> Result<BTreeMap<String, bool>, Vec<String>> {
             if flags.iter().any(|f| ["compile_fail", "ignore"].contains(f)) {
                 continue;
             }
-            let Some(found) = include.captures(&block.content) else {
+            let Some((how, name)) =
+                book::directives(&block.content).into_iter().find_map(|d| {
+                    let name = d
+                        .target
+                        .strip_prefix("../examples/")?
+                        .strip_suffix(".rs")?
+                        .to_string();
+                    ["rustdoc_include", "include", "playground"]
+                        .contains(&d.kind.as_str())
+                        .then_some((d.kind, name))
+                })
+            else {
                 continue;
             };
-            let (how, name) = (found[1].to_string(), found[2].to_string());
             let at = format!("src/{}:{}", page.rel, block.line);
             let noplayground = flags.contains(&"noplayground");
             if how == "include" {
