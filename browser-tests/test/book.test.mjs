@@ -233,9 +233,13 @@ for (const p of PAGES) {
         const blocks = await v.page.evaluate(() =>
           Array.from(document.querySelectorAll('main pre > code')).map((code) => {
             const pre = code.parentElement;
+            // A block the reader cannot see yet (a folded answer, a drill
+            // card not drawn) must have its buttons; a block on screen must
+            // show them.
+            const onScreen = pre.getClientRects().length > 0;
             const shown = (sel) => {
               const b = pre.querySelector(sel);
-              return !!b && !b.hidden && !b.classList.contains('hidden') && b.getClientRects().length > 0;
+              return !!b && !b.hidden && !b.classList.contains('hidden') && (!onScreen || b.getClientRects().length > 0);
             };
             return {
               lang: Array.from(code.classList).find((c) => c.startsWith('language-')) ?? '',
