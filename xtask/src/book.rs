@@ -256,9 +256,7 @@ pub fn parse(text: &str) -> Parsed {
                     directives_in(source, line, &mut parsed.directives);
                 }
             }
-            Event::End(
-                TagEnd::Paragraph | TagEnd::Item,
-            ) => {
+            Event::End(TagEnd::Paragraph | TagEnd::Item) => {
                 parsed.prose.push('\n');
             }
             Event::Html(t) | Event::InlineHtml(t) => {
@@ -356,6 +354,70 @@ pub fn build(root: &Path, dest: &Path) -> Result<Vec<String>, String> {
     build_with(root, dest, |_| Ok(()))
 }
 
+/// What every page loads, made lighter after mdBook has written the site:
+/// the drill script (theme/drill.js) stays only in the pages that hold
+/// drill cards (book.toml's `additional-js` puts it in every page, where it
+/// does nothing), and the comments of the book's own style sheet
+/// (theme/book.css, written for its maintainers) are left out.
+fn lighter_pages(site: &Path) -> Result<(), String> {
+    for page in crate::files_with_suffix(site, ".html") {
+        let html = std::fs::read_to_string(&page)
+            .map_err(|e| format!("cannot read {}: {e}", page.display()))?;
+        let lighter = without_drill_script(&html);
+        if lighter != html {
+            std::fs::write(&page, lighter)
+                .map_err(|e| format!("cannot write {}: {e}", page.display()))?;
+        }
+    }
+    let theme = site.join("theme");
+    for sheet in crate::files_with_suffix(&theme, ".css") {
+        let css = std::fs::read_to_string(&sheet)
+            .map_err(|e| format!("cannot read {}: {e}", sheet.display()))?;
+        std::fs::write(&sheet, without_css_comments(&css))
+            .map_err(|e| format!("cannot write {}: {e}", sheet.display()))?;
+    }
+    Ok(())
+}
+
+/// The page without its `<script src=".../drill-HASH.js">` tag, unless it
+/// holds a drill card.
+fn without_drill_script(html: &str) -> String {
+    if html.contains("class=\"drill-card") {
+        return html.to_string();
+    }
+    const OPEN: &str = "<script src=\"";
+    let tag = html.match_indices(OPEN).find_map(|(start, _)| {
+        let rest = &html[start..];
+        let src = rest[OPEN.len()..].split('"').next()?;
+        let len = rest.find("</script>")? + "</script>".len();
+        let file = src.rsplit('/').next()?;
+        file.starts_with("drill-").then_some(start..start + len)
+    });
+    match tag {
+        Some(r) => format!("{}{}", &html[..r.start], &html[r.end..]),
+        None => html.to_string(),
+    }
+}
+
+/// CSS without its `/* ... */` comments and the blank lines they leave.
+/// (The book's style sheet has no string that holds `/*`.)
+fn without_css_comments(css: &str) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(start) = rest.find("/*") {
+        out.push_str(&rest[..start]);
+        rest = rest[start + 2..]
+            .find("*/")
+            .map_or("", |end| &rest[start + 2 + end + 2..]);
+    }
+    out.push_str(rest);
+    out.lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
 /// [`build`], with `adjust` changing the configuration from book.toml first
 /// (`cargo xtask serve` serves the pages at `/`).
 pub fn build_with(
@@ -378,7 +440,8 @@ pub fn build_with(
         book.with_preprocessor(crate::preprocess::ThreadVsProcess);
         book.build().map_err(|e| format!("{e:#}"))?;
         crate::search::slim(dest)?;
-        crate::search::lazy_search_scripts(dest).map(|_| ())
+        crate::search::lazy_search_scripts(dest)?;
+        lighter_pages(dest)
     });
     let warnings = kept.lock().expect("warnings").clone();
     match result {
@@ -483,6 +546,24 @@ pub fn selected_lines(text: &str, selector: Option<&str>) -> BTreeSet<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_page_with_drill_cards_loads_the_drill_script() {
+        let page = "<script src=\"book-1.js\"></script>\n\
+                    <script src=\"theme/drill-81d8.js\"></script>\n<p>x</p>";
+        assert_eq!(
+            without_drill_script(page),
+            "<script src=\"book-1.js\"></script>\n\n<p>x</p>"
+        );
+        let drill = format!("{page}<li class=\"drill-card\">");
+        assert_eq!(without_drill_script(&drill), drill);
+    }
+
+    #[test]
+    fn css_comments_and_the_blank_lines_they_leave_go() {
+        let css = "/* heading */\n\na {\n    color: red; /* why */\n}\n";
+        assert_eq!(without_css_comments(css), "a {\n    color: red; \n}\n");
+    }
 
     #[test]
     fn code_spans_and_table_cells_are_read_by_the_parser() {
