@@ -968,7 +968,9 @@ fn compact(svg: &str) -> String {
         rest = &rest[start..];
         let end = rest.find('"').unwrap_or(rest.len());
         match rest[..end].parse::<f64>() {
-            Ok(size) => out.push_str(&format!("{}", (size * 10.0).round() / 10.0)),
+            Ok(size) => {
+                out.push_str(&format!("{}", (size * 10.0).round() / 10.0))
+            }
             Err(_) => out.push_str(&rest[..end]),
         }
         rest = &rest[end..];

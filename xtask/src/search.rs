@@ -183,7 +183,9 @@ pub fn slim(site: &Path) -> Result<(usize, usize), String> {
 ///   [`TEASER_CHARS`] characters, cut at a space.
 fn compact(index: &mut serde_json::Value) {
     fn trie(node: &mut serde_json::Value) {
-        let Some(map) = node.as_object_mut() else { return };
+        let Some(map) = node.as_object_mut() else {
+            return;
+        };
         let empty = map.get("df").and_then(|d| d.as_u64()) == Some(0)
             && map
                 .get("docs")
@@ -336,7 +338,7 @@ mod tests {
             "index": {"body": {"root": {
                 "docs": {}, "df": 0,
                 "f": {"docs": {}, "df": 0,
-                    "o": {"docs": {"3": {"tf": 1.4142135623730951}}, "df": 1,
+                    "o": {"docs": {"3": {"tf": std::f64::consts::SQRT_2}}, "df": 1,
                         "x": {"docs": {"1": {"tf": 1.0}}, "df": 1}}}
             }}},
             "documentStore": {"docs": {"1": {"body": "short"}}}
@@ -365,7 +367,10 @@ mod tests {
                     <pre><code>let x = 1;</code></pre>\
                     <h2 id=\"s\">S</h2><figure class=\"diagram\"><svg>label</svg></figure><p>zombie</p></main>";
         let s = sections(html);
-        assert_eq!(s["t"].split_whitespace().collect::<Vec<_>>(), ["fork", "&", "exec"]);
+        assert_eq!(
+            s["t"].split_whitespace().collect::<Vec<_>>(),
+            ["fork", "&", "exec"]
+        );
         assert_eq!(s["s"].trim(), "zombie");
     }
 }

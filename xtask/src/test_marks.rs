@@ -143,9 +143,8 @@ pub fn preprocessor(args: &[String]) -> Result<bool, String> {
     {
         return Ok(renderer == "test");
     }
-    let (ctx, mut book) =
-        mdbook_preprocessor::parse_input(std::io::stdin())
-            .map_err(|e| format!("cannot read mdBook's input: {e:#}"))?;
+    let (ctx, mut book) = mdbook_preprocessor::parse_input(std::io::stdin())
+        .map_err(|e| format!("cannot read mdBook's input: {e:#}"))?;
     let src = ctx.root.join(&ctx.config.book.src);
     book.for_each_chapter_mut(|chapter| {
         let dir = chapter
@@ -154,7 +153,8 @@ pub fn preprocessor(args: &[String]) -> Result<bool, String> {
             .and_then(Path::parent)
             .map(|p| src.join(p))
             .unwrap_or_else(|| src.clone());
-        let read = |target: &str| std::fs::read_to_string(dir.join(target)).ok();
+        let read =
+            |target: &str| std::fs::read_to_string(dir.join(target)).ok();
         chapter.content = mark(&chapter.content, &read);
     });
     serde_json::to_writer(std::io::stdout(), &book)
@@ -181,7 +181,8 @@ mod tests {
 
     #[test]
     fn an_anchored_include_is_an_excerpt_and_ignored() {
-        let page = "text\n\n```rust,noplayground\n{{#include a.rs:main}}\n```\n";
+        let page =
+            "text\n\n```rust,noplayground\n{{#include a.rs:main}}\n```\n";
         assert_eq!(
             mark(page, &files),
             "text\n\n```rust,noplayground,ignore\n{{#include a.rs:main}}\n```\n"
