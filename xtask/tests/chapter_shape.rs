@@ -104,3 +104,28 @@ fn every_chapter_ends_with_a_self_check_of_three_to_six_folded_answers() {
         failures,
     );
 }
+
+#[test]
+fn the_introductions_map_lists_every_chapter_in_order() {
+    // The "Map of the book" is the introduction's only list of links to
+    // chapters; a chapter added, renamed or renumbered in SUMMARY.md must
+    // show there too.
+    let root = repo_root();
+    let summary: Vec<String> = book::summary_entries(&root)
+        .expect("SUMMARY.md")
+        .into_iter()
+        .filter(|e| e != "introduction.md")
+        .collect();
+    let intro = std::fs::read_to_string(root.join("src/introduction.md"))
+        .expect("src/introduction.md");
+    let map: Vec<String> = book::parse(&intro)
+        .links
+        .into_iter()
+        .map(|(dest, _)| dest)
+        .filter(|d| summary.contains(d))
+        .collect();
+    assert_eq!(
+        map, summary,
+        "src/introduction.md's map of the book and SUMMARY.md disagree"
+    );
+}
