@@ -63,8 +63,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         })?;
         complete += usize::from(seen == [round; 4]);
     }
-    // On a weakly ordered CPU (ARM) some rounds may see old words; on x86-64
-    // they rarely do. Either way, the program has undefined behaviour.
+    // Old words may show on ARM, seldom on x86-64: undefined behaviour.
     println!("reader saw all four words: {complete} of {rounds} (varies)");
     // ANCHOR_END: relaxed
     Ok(())
