@@ -37,17 +37,16 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     // ANCHOR: barrier
     let barrier = Barrier::new(THREADS);
-    let log = Mutex::new(Vec::new()); // (phase, thread) in the order done
+    let phases = Mutex::new(Vec::new()); // phase 1 or 2, in the order done
     let leaders = thread::scope(|s| {
         let handles: Vec<_> = (0..THREADS)
-            .map(|id| {
-                let (barrier, log) = (&barrier, &log);
-                s.spawn(move || {
+            .map(|_| {
+                s.spawn(|| {
                     let _ = (config(), GREETING.len()); // everyone asks
-                    log.lock().map_err(|_| "poisoned")?.push((1, id));
+                    phases.lock().map_err(|_| "poisoned")?.push(1);
                     // No thread passes until all THREADS have arrived.
                     let leader = barrier.wait().is_leader();
-                    log.lock().map_err(|_| "poisoned")?.push((2, id));
+                    phases.lock().map_err(|_| "poisoned")?.push(2);
                     Ok::<_, &str>(leader)
                 })
             })
@@ -58,12 +57,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
         Ok::<_, &str>(leaders)
     })?;
-    let log = log.into_inner().map_err(|_| "poisoned")?;
-    let phases: Vec<u8> = log.iter().map(|(phase, _)| *phase).collect();
-    println!(
-        "set-up code ran {} time(s)",
-        INIT_RUNS.load(Ordering::Relaxed)
-    );
+    let phases = phases.into_inner().map_err(|_| "poisoned")?;
+    let runs = INIT_RUNS.load(Ordering::Relaxed);
+    println!("set-up code ran {runs} time(s)");
     println!("config: {}, greeting: {}", config(), *GREETING);
     println!("phases in the order they happened: {phases:?}");
     println!("threads told they were the leader: {leaders}");
