@@ -7,9 +7,6 @@ use std::sync::Barrier;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::thread;
 
-/// Jobs on the shared list; both threads try to claim every one.
-const JOBS: usize = if cfg!(miri) { 20 } else { 20_000 };
-
 /// Prints how to run this example, and exits with code 2.
 fn usage() -> ! {
     eprintln!("usage: cargo run --example ch08-seqcst-claim");
@@ -26,7 +23,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         if job.load(SeqCst) {
             return false; // someone has it
         }
-        a_little_work(); // the other thread may check right now
+        // A little work, while the other thread may check the same job.
+        (0..20).for_each(|_| std::hint::spin_loop());
         job.store(true, SeqCst);
         true
     })?;
@@ -45,6 +43,9 @@ fn main() -> Result<(), Box<dyn Error>> {
 }
 
 // ANCHOR: walk
+/// Jobs on the shared list; both threads try to claim every one.
+const JOBS: usize = if cfg!(miri) { 20 } else { 20_000 };
+
 /// Two threads walk the same list of jobs and `claim` each; returns how
 /// many jobs both of them believe they own.
 fn claimed_twice(
@@ -64,11 +65,5 @@ fn claimed_twice(
         Ok::<_, &str>(first + second)
     })?;
     Ok(claimed - JOBS) // every job is claimed at least once
-}
-
-fn a_little_work() {
-    for _ in 0..20 {
-        std::hint::spin_loop();
-    }
 }
 // ANCHOR_END: walk
