@@ -7,8 +7,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Barrier, LazyLock, Mutex, OnceLock};
 use std::thread;
 
-const THREADS: usize = 4;
-
 /// Prints how to run this example, and exits with code 2.
 fn usage() -> ! {
     eprintln!("usage: cargo run --example ch07-once-and-barrier");
@@ -16,6 +14,8 @@ fn usage() -> ! {
 }
 
 // ANCHOR: once
+/// The threads that ask for the set-up and then meet at the barrier.
+const THREADS: usize = 4;
 /// How many times the set-up code really ran.
 static INIT_RUNS: AtomicUsize = AtomicUsize::new(0);
 /// Filled by whichever thread asks first; the others wait, then share it.
