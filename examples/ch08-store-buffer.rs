@@ -3,15 +3,9 @@
 //! Run: cargo run --example ch08-store-buffer
 
 use std::error::Error;
-use std::sync::atomic::{AtomicU64, Ordering, Ordering::SeqCst};
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::{self, Acquire, Release, SeqCst};
 use std::thread;
-
-/// Rounds per test. On one CPU the two threads can only take turns: there
-/// is no overlap to see, and each hand-over may wait for a time slice.
-fn rounds() -> u64 {
-    let cpus = thread::available_parallelism().map_or(1, |n| n.get());
-    if cfg!(miri) || cpus < 2 { 30 } else { 5_000 }
-}
 
 /// Prints how to run this example, and exits with code 2.
 fn usage() -> ! {
@@ -24,10 +18,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     if std::env::args().len() > 1 {
         usage();
     }
-    let rounds = rounds();
+    // Few rounds on one CPU: the two threads can only take turns there, with
+    // no overlap to see, and each hand-over may wait for a time slice.
+    let cpus = thread::available_parallelism().map_or(1, |n| n.get());
+    let rounds = if cfg!(miri) || cpus < 2 { 30 } else { 5_000 };
     println!("rounds of \"store mine, load yours\": {rounds} (varies)");
-    let (release, acquire) = (Ordering::Release, Ordering::Acquire);
-    let weak = both_missed(rounds, release, acquire)?;
+    let weak = both_missed(rounds, Release, Acquire)?;
     println!("both loads missed, Release/Acquire: {weak} (varies)");
     let strong = both_missed(rounds, SeqCst, SeqCst)?;
     println!("both loads missed, SeqCst: {strong}");
@@ -42,7 +38,7 @@ fn both_missed(
     rounds: u64,
     store: Ordering,
     load: Ordering,
-) -> Result<u64, &'static str> {
+) -> Result<usize, &'static str> {
     let (x, y, arrived) =
         (AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0));
     let side = |mine: &AtomicU64, other: &AtomicU64| -> Vec<bool> {
@@ -62,17 +58,13 @@ fn both_missed(
         }
         missed
     };
-    let (first, second) = thread::scope(|s| {
+    thread::scope(|s| {
         let first = s.spawn(|| side(&x, &y));
         let second = s.spawn(|| side(&y, &x));
-        (first.join(), second.join())
-    });
-    let (first, second) =
-        (first.map_err(|_| "panic")?, second.map_err(|_| "panic")?);
-    Ok(first
-        .iter()
-        .zip(&second)
-        .filter(|(a, b)| **a && **b)
-        .count() as u64)
+        let first = first.join().map_err(|_| "a thread panicked")?;
+        let second = second.join().map_err(|_| "a thread panicked")?;
+        let both = first.iter().zip(&second).filter(|(a, b)| **a && **b);
+        Ok(both.count())
+    })
 }
 // ANCHOR_END: litmus
