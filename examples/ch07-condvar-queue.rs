@@ -17,9 +17,9 @@ fn usage() -> ! {
 }
 
 // ANCHOR: queue
-/// A queue that holds at most CAPACITY items: `push` waits while it is
-/// full, `pop` waits while it is empty. One lock guards the items; each
+/// A queue of at most CAPACITY items: one lock guards them, and each
 /// condition variable is a place to sleep until one condition may be true.
+#[derive(Default)]
 struct BoundedQueue {
     items: Mutex<VecDeque<u64>>,
     not_full: Condvar,
@@ -61,23 +61,15 @@ fn main() -> Result<(), Box<dyn Error>> {
         usage();
     }
     // ANCHOR: main
-    let queue = BoundedQueue {
-        items: Mutex::new(VecDeque::new()),
-        not_full: Condvar::new(),
-        not_empty: Condvar::new(),
-    };
+    let queue = BoundedQueue::default();
     let (longest, sum) = thread::scope(|s| {
         let producer = s.spawn(|| {
-            let mut longest = 0;
-            for item in 1..=ITEMS {
-                longest = longest.max(queue.push(item)?);
-            }
-            Ok(longest)
+            (1..=ITEMS).try_fold(0, |longest, item| {
+                Ok::<_, &str>(longest.max(queue.push(item)?))
+            })
         });
-        let mut sum = 0;
-        for _ in 0..ITEMS {
-            sum += queue.pop()?; // the consumer is the main thread
-        }
+        // The main thread is the consumer.
+        let sum = (0..ITEMS).map(|_| queue.pop()).sum::<Result<u64, _>>()?;
         let longest = producer.join().map_err(|_| "producer panicked")??;
         Ok::<_, &str>((longest, sum))
     })?;
