@@ -26,9 +26,8 @@ fn main() -> Result<(), Box<dyn Error>> {
 // ANCHOR: tasks
 #[cfg(target_os = "linux")]
 fn run() -> Result<(), Box<dyn Error>> {
-    use std::sync::Barrier;
     // Three workers that stay alive (at the barrier) while main looks.
-    static HERE: Barrier = Barrier::new(4);
+    static HERE: std::sync::Barrier = std::sync::Barrier::new(4);
     let mut workers = Vec::new();
     for i in 1..=3 {
         let worker = std::thread::Builder::new().name(format!("worker-{i}"));
@@ -42,7 +41,7 @@ fn run() -> Result<(), Box<dyn Error>> {
     HERE.wait();
     let pid = std::process::id();
     // Every thread is a task: a directory in /proc/self/task named by tid.
-    let mut tasks = Vec::new();
+    let mut rows = Vec::new();
     for entry in std::fs::read_dir("/proc/self/task")? {
         let tid: u32 = entry?.file_name().to_string_lossy().parse()?;
         let status =
@@ -50,17 +49,13 @@ fn run() -> Result<(), Box<dyn Error>> {
         let field = |k: &str| status.lines().find_map(|l| l.strip_prefix(k));
         let name = field("Name:").unwrap_or_default().trim();
         let same = field("Tgid:").is_some_and(|t| t.trim() == pid.to_string());
-        let role = if tid == pid {
-            "tid == pid: the main thread"
-        } else {
-            "tid != pid"
-        };
-        tasks.push(format!("  task {name:<15} Tgid == pid: {same}, {role}"));
+        let op = if tid == pid { "==" } else { "!=" }; // only main's tid is pid
+        rows.push(format!("task {name:<15} Tgid == pid: {same}, tid {op} pid"));
     }
-    tasks.sort();
-    let count = tasks.len();
+    rows.sort();
+    let count = rows.len();
     println!("/proc/self/task lists {count} tasks, one per thread:");
-    println!("{}", tasks.join("\n"));
+    println!("  {}", rows.join("\n  "));
     HERE.wait();
     let mut ids = Vec::new();
     for worker in workers {
