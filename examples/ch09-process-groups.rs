@@ -103,6 +103,9 @@ fn leader() -> Result<(), Box<dyn Error>> {
     unsafe { libc::signal(libc::SIGTERM, libc::SIG_IGN) };
     println!("leader: ignoring SIGTERM from now on");
     println!("leader: ready");
+    // `wait` would close the member's stdin first, and end it before the
+    // signal comes: hold the pipe open until we return.
+    let _stdin = member.0.stdin.take();
     let status = member.0.wait()?;
     let by_sigterm = status.signal() == Some(libc::SIGTERM);
     println!("leader: the member was ended by SIGTERM: {by_sigterm}");
