@@ -58,7 +58,6 @@ fn run() -> Result<(), Box<dyn Error>> {
     println!("the nice-0 thread got more CPU: {}", normal > low);
     Ok(())
 }
-// ANCHOR_END: run
 
 #[cfg(not(target_os = "linux"))]
 fn run() -> Result<(), Box<dyn Error>> {
@@ -68,3 +67,4 @@ fn run() -> Result<(), Box<dyn Error>> {
     println!("Windows: SetThreadPriority per thread.");
     Ok(())
 }
+// ANCHOR_END: run
