@@ -2,7 +2,7 @@
 //!
 //! Run: cargo run --example ch07-semaphore
 
-use std::error::Error;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -14,8 +14,8 @@ fn usage() -> ! {
 }
 
 // ANCHOR: semaphore
-/// A counting semaphore: a number of permits, guarded by a mutex, and a
-/// condition variable to sleep on while there are none.
+/// Permits in a mutex, and a condition variable to wait on for one. A
+/// poisoned lock is used anyway: each change to the count is one step.
 struct Semaphore {
     permits: Mutex<usize>,
     released: Condvar,
@@ -25,26 +25,23 @@ struct Semaphore {
 struct Permit<'a>(&'a Semaphore);
 
 impl Semaphore {
-    fn acquire(&self) -> Result<Permit<'_>, &'static str> {
-        let mut permits = self.permits.lock().map_err(|_| "poisoned")?;
-        while *permits == 0 {
-            permits = self.released.wait(permits).map_err(|_| "poisoned")?;
-        }
-        *permits -= 1;
-        Ok(Permit(self))
+    fn acquire(&self) -> Permit<'_> {
+        let permits = self.permits.lock().unwrap_or_else(|e| e.into_inner());
+        let permits = self.released.wait_while(permits, |n| *n == 0);
+        *permits.unwrap_or_else(|e| e.into_inner()) -= 1;
+        Permit(self)
     }
 }
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
-        // A poisoned count is still a count: give the permit back anyway.
         *self.0.permits.lock().unwrap_or_else(|e| e.into_inner()) += 1;
         self.0.released.notify_one();
     }
 }
 // ANCHOR_END: semaphore
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() {
     if std::env::args().len() > 1 {
         usage();
     }
@@ -55,25 +52,19 @@ fn main() -> Result<(), Box<dyn Error>> {
         permits: Mutex::new(PERMITS),
         released: Condvar::new(),
     };
-    let inside = Mutex::new(0); // how many workers hold a permit right now
-    let work = || {
-        let _permit = semaphore.acquire()?;
-        *inside.lock().map_err(|_| "poisoned")? += 1;
-        thread::sleep(Duration::from_millis(30)); // the work
-        let mut count = inside.lock().map_err(|_| "poisoned")?;
-        let seen = *count; // workers inside now, this one included
-        *count -= 1;
-        Ok::<_, &str>(seen) // `_permit` is dropped: next one in
-    };
-    let most = thread::scope(|s| {
-        let workers: Vec<_> = (0..WORKERS).map(|_| s.spawn(work)).collect();
-        workers.into_iter().try_fold(0, |most, worker| {
-            let seen = worker.join().map_err(|_| "a worker panicked")??;
-            Ok::<_, &str>(most.max(seen))
-        })
-    })?;
+    let inside = AtomicUsize::new(0); // workers holding a permit right now
+    let most = AtomicUsize::new(0); // the most ever inside at once
+    thread::scope(|s| {
+        for _ in 0..WORKERS {
+            s.spawn(|| {
+                let _permit = semaphore.acquire();
+                most.fetch_max(inside.fetch_add(1, SeqCst) + 1, SeqCst);
+                thread::sleep(Duration::from_millis(30)); // the work
+                inside.fetch_sub(1, SeqCst);
+            }); // `_permit` is dropped as the closure ends: the next one in
+        }
+    }); // the scope joins every worker
     println!("{WORKERS} workers, {PERMITS} permits");
-    println!("most workers inside at once: {most}");
+    println!("most workers inside at once: {}", most.into_inner());
     // ANCHOR_END: main
-    Ok(())
 }
