@@ -37,7 +37,9 @@ fn main() -> Result<(), Box<dyn Error>> {
             _ => usage(),
         }
     }
-    let n = if quick { 20 } else { 1000 };
+    // 1000 runs for the reference data, 300 (half a second) otherwise.
+    let n = if csv { 1000 } else { 300 };
+    let n = if quick { 20 } else { n };
     let machine = machine(); // before pinning, which leaves one usable CPU
     let pinned = pin_to_one_cpu()?;
     if !csv {
