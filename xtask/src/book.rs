@@ -360,7 +360,7 @@ pub fn build(root: &Path, dest: &Path) -> Result<Vec<String>, String> {
 /// does nothing), and the comments of the book's own style sheet
 /// (theme/book.css, written for its maintainers) are left out.
 fn lighter_pages(site: &Path) -> Result<(), String> {
-    for page in crate::files_with_suffix(site, ".html") {
+    for page in crate::html_pages(site) {
         let html = std::fs::read_to_string(&page)
             .map_err(|e| format!("cannot read {}: {e}", page.display()))?;
         let lighter = without_drill_script(&html);

@@ -40,6 +40,28 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Every `.html` file under `site`, in subfolders too, sorted: the pages
+/// the post-build steps (search scripts, lighter pages, the live-reload tag)
+/// rewrite.
+pub fn html_pages(site: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![site.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for path in entries.flatten().map(|e| e.path()) {
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|x| x == "html") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Sorted paths of the files directly in `dir` whose name ends with `suffix`.
 pub fn files_with_suffix(dir: &Path, suffix: &str) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {

@@ -286,21 +286,6 @@ const LOADER: &str = r#"<script>
 })();
 </script>"#;
 
-/// Every `.html` file under `dir`.
-fn html_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            html_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "html") {
-            out.push(p);
-        }
-    }
-}
-
 /// In every page of `site`, replaces the `<script>` tags of elasticlunr,
 /// mark and searcher with [`LOADER`]. Returns how many pages changed.
 pub fn lazy_search_scripts(site: &Path) -> Result<usize, String> {
@@ -308,10 +293,8 @@ pub fn lazy_search_scripts(site: &Path) -> Result<usize, String> {
         r#"<script src="([^"]*elasticlunr[^"]*\.js)"></script>\s*<script src="([^"]*mark[^"]*\.js)"></script>\s*<script src="([^"]*searcher[^"]*\.js)"></script>"#,
     )
     .expect("regex");
-    let mut files = Vec::new();
-    html_files(site, &mut files);
     let mut changed = 0;
-    for f in files {
+    for f in crate::html_pages(site) {
         let html = std::fs::read_to_string(&f)
             .map_err(|e| format!("cannot read {}: {e}", f.display()))?;
         let Some(c) = tags.captures(&html) else {

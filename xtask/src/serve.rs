@@ -463,24 +463,12 @@ pub fn build_site(
     let tag = format!(
         "<script src=\"{CLIENT_PATH}\" data-generation=\"{generation}\"></script>"
     );
-    let mut stack = vec![dest.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir)
-            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-        for path in entries.flatten().map(|e| e.path()) {
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "html") {
-                let html = std::fs::read_to_string(&path).map_err(|e| {
-                    format!("cannot read {}: {e}", path.display())
-                })?;
-                let html =
-                    html.replacen("</head>", &format!("{tag}\n</head>"), 1);
-                std::fs::write(&path, html).map_err(|e| {
-                    format!("cannot write {}: {e}", path.display())
-                })?;
-            }
-        }
+    for path in crate::html_pages(dest) {
+        let html = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let html = html.replacen("</head>", &format!("{tag}\n</head>"), 1);
+        std::fs::write(&path, html)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     Ok(warnings)
 }

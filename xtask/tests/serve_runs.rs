@@ -193,3 +193,27 @@ fn one_run_at_a_time() {
     assert_eq!(status, 409, "a second run was not refused: {reply}");
     drop(slot);
 }
+
+#[test]
+fn every_served_page_loads_the_live_reload_script() {
+    // The tag that makes an open page reload after a rebuild; a page
+    // without it would silently stay stale.
+    let dest = std::env::temp_dir()
+        .join(format!("xtask-serve-pages-{}", std::process::id()));
+    xtask::serve::build_site(&repo_root(), &dest, 7).expect("build");
+    let pages = xtask::html_pages(&dest);
+    let missing: Vec<String> = pages
+        .iter()
+        .filter(|p| {
+            let html = std::fs::read_to_string(p).expect("page");
+            !html.contains("/_serve/client.js\" data-generation=\"7\"")
+        })
+        .map(|p| p.display().to_string())
+        .collect();
+    let _ = std::fs::remove_dir_all(&dest);
+    assert!(pages.len() > 10, "only {} pages built", pages.len());
+    assert!(
+        missing.is_empty(),
+        "pages without the live-reload tag: {missing:?}"
+    );
+}
